@@ -1,0 +1,60 @@
+"""The assistant: one customer message in, one reply out, logged with its explanation."""
+
+from __future__ import annotations
+
+import time
+
+from chatbot.composer import Composer
+from chatbot.errors import InputError, UnknownSessionError
+from chatbot.log import ConversationLog
+from chatbot.retrieval import Retriever
+from chatbot.types import TurnRecord
+from knowledge_base.pii import mask_pii
+
+MAX_MESSAGE_CHARS = 2000
+
+
+def validate_message(message: object) -> str:
+    """The message stripped, or InputError saying what was wrong with it."""
+    if not isinstance(message, str):
+        raise InputError("the message must be text", expected="a string", found=type(message).__name__)
+    text = message.strip()
+    if not text:
+        raise InputError("the message is empty", expected="some text", found="nothing but whitespace")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InputError(
+            "the message is too long",
+            expected=f"at most {MAX_MESSAGE_CHARS} characters",
+            found=f"{len(text)}",
+        )
+    return text
+
+
+class Assistant:
+    def __init__(
+        self, *, retriever: Retriever, composer: Composer, log: ConversationLog, mask_logged_pii: bool = True
+    ) -> None:
+        self.retriever = retriever
+        self.composer = composer
+        self.log = log
+        self.mask_logged_pii = mask_logged_pii
+
+    @property
+    def model_version(self) -> str:
+        return self.composer.model_version
+
+    def respond(self, message: object, *, session_id: str | None = None) -> TurnRecord:
+        """Answer one message. A new session is started when `session_id` is None."""
+        started = time.perf_counter()
+        text = validate_message(message)
+        if session_id is None:
+            session_id = self.log.start_session()
+        elif not self.log.has_session(session_id):
+            raise UnknownSessionError(
+                "unknown chat session; start a new conversation", expected="a session id", found=session_id
+            )
+        reply = self.composer.compose(self.retriever.retrieve(text))
+        logged = mask_pii(text) if self.mask_logged_pii else text
+        latency_ms = (time.perf_counter() - started) * 1000
+        turn_id = self.log.record_turn(session_id, message=logged, reply=reply, latency_ms=latency_ms)
+        return TurnRecord(turn_id=turn_id, session_id=session_id, reply=reply)

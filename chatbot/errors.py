@@ -1,0 +1,27 @@
+"""The runtime's view of the error tree (defined once in `knowledge_base.errors`)."""
+
+from __future__ import annotations
+
+from knowledge_base.errors import (
+    ChatbotError,
+    ConfigError,
+    DuplicateUploadError,
+    InputError,
+    ModelNotFoundError,
+    StoreError,
+)
+
+
+class UnknownSessionError(InputError):
+    """A request named a chat session id that does not exist."""
+
+
+__all__ = [
+    "ChatbotError",
+    "ConfigError",
+    "DuplicateUploadError",
+    "InputError",
+    "ModelNotFoundError",
+    "StoreError",
+    "UnknownSessionError",
+]
