@@ -55,7 +55,6 @@ def _tail(error: InputError) -> str:
 
 def shorten(text: str, limit: int = 60) -> str:
     """A snippet of user content for an error message."""
-    text = text.replace("\n", "\\n")
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
