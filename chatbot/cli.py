@@ -20,12 +20,8 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--data-dir", type=Path, help="where the database, models and indexes live (default ./var)"
-    )
-    common.add_argument(
-        "--config", type=Path, help="a TOML settings file (default ./chatbot.toml if present)"
-    )
+    common.add_argument("--data-dir", type=Path, help="where the database, models and indexes live (default ./var)")
+    common.add_argument("--config", type=Path, help="a TOML settings file (default ./chatbot.toml if present)")
     common.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     return common
 
@@ -54,9 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     mode = ingest.add_mutually_exclusive_group()
     mode.add_argument("--lenient", action="store_true", help="skip bad records and report them")
     mode.add_argument("--strict", action="store_true", help="reject the whole file on its first bad record")
-    ingest.add_argument(
-        "--no-mask-pii", action="store_true", help="keep emails, phone and card numbers as they are"
-    )
+    ingest.add_argument("--no-mask-pii", action="store_true", help="keep emails, phone and card numbers as they are")
     ingest.add_argument("--name", help="a name for the dataset version (default: the file name)")
     ingest.add_argument("--uploaded-by", default="cli", help="who uploads it, for the record (default: cli)")
     ingest.set_defaults(handler=_ingest)
@@ -192,9 +186,7 @@ def _ensure_demo(settings: Settings) -> None:
             IngestOptions(mask_pii=settings.mask_pii, uploaded_by="demo", name="demo company"),
         )
     d = report.dataset
-    print(
-        f"imported the demo company: {d.n_conversations} conversations, {d.n_qa_pairs} QA pairs", flush=True
-    )
+    print(f"imported the demo company: {d.n_conversations} conversations, {d.n_qa_pairs} QA pairs", flush=True)
 
 
 # -- output ----------------------------------------------------------------------------------------
@@ -222,8 +214,7 @@ def format_dataset_table(versions: Sequence[DatasetVersion]) -> str:
     ]
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
     return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in (header, *rows)
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in (header, *rows)
     )
 
 

@@ -19,9 +19,7 @@ FALLBACK_TEXT = (
 
 
 class Composer:
-    def __init__(
-        self, *, answers: Mapping[int, QAPair], retrieval_threshold: float, model_version: str
-    ) -> None:
+    def __init__(self, *, answers: Mapping[int, QAPair], retrieval_threshold: float, model_version: str) -> None:
         self.answers = answers
         self.retrieval_threshold = retrieval_threshold
         self.model_version = model_version

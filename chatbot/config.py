@@ -88,7 +88,8 @@ def load_settings(
     if path is None and DEFAULT_CONFIG_FILE.is_file():
         path = DEFAULT_CONFIG_FILE
     if path is not None:
-        for key, value in _read_toml(path).items():
+        origin = " (named by CHATBOT_CONFIG)" if config_file is None and env.get("CHATBOT_CONFIG") else ""
+        for key, value in _read_toml(path, origin).items():
             if key not in fields:
                 raise ConfigError(f"{path}: unknown setting {key!r}; known settings: {', '.join(fields)}")
             values[key], sources[key] = value, f"{path} key {key!r}"
@@ -108,16 +109,16 @@ def load_settings(
         first = error.errors()[0]
         key = str(first["loc"][0]) if first["loc"] else "?"
         where = sources.get(key, "default")
-        raise ConfigError(
-            f"bad setting {key} from {where}: {first['msg']} (found {first.get('input')!r})"
-        ) from None
+        raise ConfigError(f"bad setting {key} from {where}: {first['msg']} (found {first.get('input')!r})") from None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, origin: str = "") -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigError(f"settings file not found: {path}") from None
+        raise ConfigError(f"settings file not found: {path}{origin}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the settings file: {error}") from None

@@ -73,10 +73,7 @@ class ConversationLog:
         intent = reply.explanation.intent
         now = now_iso()
         with self._lock, transaction(self.conn):
-            if (
-                self.conn.execute("SELECT 1 FROM chat_sessions WHERE id = ?", (session_id,)).fetchone()
-                is None
-            ):
+            if self.conn.execute("SELECT 1 FROM chat_sessions WHERE id = ?", (session_id,)).fetchone() is None:
                 raise UnknownSessionError(
                     "unknown chat session; start a new conversation",
                     expected="a session id",

@@ -47,9 +47,7 @@ def load_or_build_index(
     return index
 
 
-def build_assistant(
-    settings: Settings, *, encoder: Encoder | None = None, progress: bool = False
-) -> Assistant:
+def build_assistant(settings: Settings, *, encoder: Encoder | None = None, progress: bool = False) -> Assistant:
     """The serving assistant over the knowledge base at `settings.db_path`."""
     if encoder is None:
         from training.encoder import SentenceEncoder

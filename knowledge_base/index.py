@@ -102,9 +102,7 @@ class QAIndex:
             return [[] for _ in range(len(queries))]
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         if queries.ndim != 2 or queries.shape[1] != self.manifest.dimension:
-            raise ValueError(
-                f"query vectors must have dimension {self.manifest.dimension}, got shape {queries.shape}"
-            )
+            raise ValueError(f"query vectors must have dimension {self.manifest.dimension}, got shape {queries.shape}")
         scores, positions = self._index.search(queries, min(k, len(self)))
         return [
             [(int(self.ids[p]), float(s)) for p, s in zip(row_p, row_s, strict=True) if p >= 0]
@@ -142,9 +140,14 @@ class QAIndex:
         manifest_path = directory / MANIFEST
         if not manifest_path.is_file():
             raise ModelNotFoundError(f"no index manifest at {manifest_path}; rebuild the index")
-        raw: dict[str, Any] = json.loads(manifest_path.read_text())
-        raw["dataset_ids"] = tuple(raw["dataset_ids"])
-        manifest = IndexManifest(**raw)
+        try:
+            raw: dict[str, Any] = json.loads(manifest_path.read_text())
+            raw["dataset_ids"] = tuple(raw["dataset_ids"])
+            manifest = IndexManifest(**raw)
+        except (ValueError, KeyError, TypeError) as error:
+            raise ModelNotFoundError(
+                f"index manifest {manifest_path} is unreadable ({error}); rebuild the index"
+            ) from None
         if encoder is not None and manifest.encoder != encoder:
             raise ModelNotFoundError(
                 f"index at {directory} was built with encoder {manifest.encoder!r}, not {encoder!r};"

@@ -70,9 +70,7 @@ def decode_upload(data: bytes, *, source: str) -> str:
     if not data.strip():
         raise InputError("the file is empty", source=source, expected="at least one record")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(
-            "wrong text encoding; save the file as UTF-8", source=source, expected="UTF-8", found="UTF-16"
-        )
+        raise InputError("wrong text encoding; save the file as UTF-8", source=source, expected="UTF-8", found="UTF-16")
     nul = data.find(b"\x00", 0, _BINARY_SNIFF_BYTES)
     if nul != -1:
         raise InputError(
@@ -97,25 +95,34 @@ def decode_upload(data: bytes, *, source: str) -> str:
 
 
 def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB"
+    return f"{n / 1024 / 1024:.1f} MB ({n:,} bytes)"
+
+
+def _mask_value(value: object) -> object:
+    if isinstance(value, str):
+        return mask_pii(value)
+    if isinstance(value, list):
+        return [_mask_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _mask_value(v) for k, v in value.items()}
+    return value
 
 
 def _mask_conversation(conversation: Conversation) -> Conversation:
     turns = tuple(replace(turn, text=mask_pii(turn.text)) for turn in conversation.turns)
-    return replace(conversation, turns=turns)
+    metadata = {key: _mask_value(value) for key, value in conversation.metadata.items()}
+    return replace(conversation, turns=turns, metadata=metadata)
 
 
-def prepare(
-    parsed: ParsedFile, *, mask: bool
-) -> tuple[list[Conversation], list[QAPair], list[LabelledUtterance]]:
+def prepare(parsed: ParsedFile, *, mask: bool) -> tuple[list[Conversation], list[QAPair], list[LabelledUtterance]]:
     """Mask PII (when asked), mine QA pairs and labelled customer turns, de-duplicate pairs."""
     conversations = [_mask_conversation(c) if mask else c for c in parsed.conversations]
     file_pairs = [
-        replace(p, question=mask_pii(p.question), answer=mask_pii(p.answer)) if mask else p
-        for p in parsed.qa_pairs
+        replace(p, question=mask_pii(p.question), answer=mask_pii(p.answer)) if mask else p for p in parsed.qa_pairs
     ]
     mined = [pair for c in conversations for pair in mine_conversation(c)]
     utterances = [replace(u, text=mask_pii(u.text)) if mask else u for u in parsed.utterances]
+    utterances += [LabelledUtterance(text=p.question, intent=p.intent) for p in file_pairs if p.intent]
     utterances += [u for c in conversations for u in labelled_customer_turns(c)]
     return conversations, deduplicate([*file_pairs, *mined]), utterances
 
@@ -133,11 +140,7 @@ def ingest_parsed(
     started = time.perf_counter() if started is None else started
     conversations, pairs, utterances = prepare(parsed, mask=options.mask_pii)
     if not (conversations or pairs or utterances):
-        skipped = (
-            f"; {len(parsed.issues)} records were skipped, the first: {parsed.issues[0]}"
-            if parsed.issues
-            else ""
-        )
+        skipped = f"; {len(parsed.issues)} records were skipped, the first: {parsed.issues[0]}" if parsed.issues else ""
         raise InputError(
             "nothing to import" + skipped,
             source=source_file,
@@ -161,7 +164,7 @@ def ingest_parsed(
             conversations=conversations,
             qa_pairs=pairs,
             utterances=utterances,
-            warnings=[str(issue) for issue in parsed.issues],
+            warnings=[mask_pii(str(issue)) if options.mask_pii else str(issue) for issue in parsed.issues],
             pii_masked=options.mask_pii,
         )
     )
@@ -175,9 +178,7 @@ def ingest_file(kb: KnowledgeBase, path: Path | str, options: IngestOptions | No
     path = Path(path)
     if path.is_dir():
         parsed, sha256 = _read_directory(path, options)
-        return ingest_parsed(
-            kb, parsed, source_file=path.name, sha256=sha256, options=options, started=started
-        )
+        return ingest_parsed(kb, parsed, source_file=path.name, sha256=sha256, options=options, started=started)
     text, sha256 = read_upload(path, max_bytes=options.max_bytes)
     parsed = parse_text(text, source=path.name, format=options.format, strict=options.strict)
     return ingest_parsed(kb, parsed, source_file=path.name, sha256=sha256, options=options, started=started)

@@ -55,9 +55,7 @@ def _ensure_table(conn: sqlite3.Connection) -> None:
 
 def applied(conn: sqlite3.Connection, namespace: str) -> list[str]:
     _ensure_table(conn)
-    rows = conn.execute(
-        "SELECT name FROM _migrations WHERE namespace = ? ORDER BY rowid", (namespace,)
-    ).fetchall()
+    rows = conn.execute("SELECT name FROM _migrations WHERE namespace = ? ORDER BY rowid", (namespace,)).fetchall()
     return [row["name"] for row in rows]
 
 

@@ -31,9 +31,11 @@ _COURTESY = re.compile(
     r"(?:is there )?anything else(?: i can (?:help|do)(?: you)?(?: with)?)?(?: today)?|"
     r"that(?:'s| is|s) (?:all|it|everything)(?: for (?:now|today))?|"
     r"happy to help|glad (?:i|we) could help|there|again|everyone|team|all|folks|"
+    r"for (?:your|the|all your) help|that helps|that(?:'s| is| has|s)? (?:sorted|solved|fixed)(?: it)?|"
+    r"that(?:'s| is| was|s) (?:great|perfect|helpful|brilliant|fine|good|clear|lovely|useful)|"
     r"how (?:can|may) i (?:help|assist)(?: you)?(?: today)?)\b"
 )
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")
 _SHORT_REPLY_WORDS = 6
 
 
@@ -77,7 +79,7 @@ def _exchanges(conversation: Conversation) -> list[tuple[Turn, Turn | None]]:
                 exchanges.append((question, pending))
             question, pending = turn, None
         elif question is not None:
-            if pending is None and _asks_for_details(turn):
+            if _asks_for_details(turn):
                 pending = turn
                 continue
             exchanges.append((question, turn))
@@ -104,12 +106,13 @@ def mine_conversation(conversation: Conversation) -> list[QAPair]:
 def labelled_customer_turns(conversation: Conversation) -> list[LabelledUtterance]:
     """Customer questions with an intent (their own or the conversation's), for intent training.
 
-    Courtesy turns and brief replies to an agent's request for details are not questions and are left out.
+    Only questions the agent answered count: courtesy turns, brief replies to an agent's request for details
+    and a closing remark nobody answered are not requests.
     """
     return [
         LabelledUtterance(text=question.text, intent=label, conversation_id=conversation.id)
-        for question, _ in _exchanges(conversation)
-        if (label := question.intent or conversation.intent)
+        for question, answer in _exchanges(conversation)
+        if answer is not None and (label := question.intent or conversation.intent)
     ]
 
 

@@ -84,6 +84,7 @@ class KnowledgeBase:
             dataset_id = cursor.lastrowid
             assert dataset_id is not None
             conversation_ids = self._insert_conversations(conn, dataset_id, new.conversations)
+            _check_references(conversation_ids, new)
             conn.executemany(
                 "INSERT INTO qa_pairs (dataset_id, conversation_id, question, answer, intent, count)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -141,9 +142,7 @@ class KnowledgeBase:
         if not version.active:
             raise StoreError(f"dataset version {dataset_id} was already retired on {version.retired_at}")
         with transaction(self.conn) as conn:
-            conn.execute(
-                "UPDATE datasets SET status = 'retired', retired_at = ? WHERE id = ?", (now_iso(), dataset_id)
-            )
+            conn.execute("UPDATE datasets SET status = 'retired', retired_at = ? WHERE id = ?", (now_iso(), dataset_id))
         return self.dataset(dataset_id)
 
     # -- reading -----------------------------------------------------------------------------------
@@ -239,10 +238,18 @@ class KnowledgeBase:
 
     def counts(self) -> dict[str, int]:
         """Row counts of every knowledge-base table (for tests and the admin view)."""
-        return {
-            name: self.db[name].count
-            for name in ("datasets", "conversations", "turns", "qa_pairs", "utterances")
-        }
+        return {name: self.db[name].count for name in ("datasets", "conversations", "turns", "qa_pairs", "utterances")}
+
+
+def _check_references(conversation_ids: dict[str, int], new: NewDataset) -> None:
+    """Every QA pair and utterance that names a conversation must name one of this upload."""
+    named = {p.conversation_id for p in new.qa_pairs} | {u.conversation_id for u in new.utterances}
+    unknown = sorted(c for c in named if c is not None and c not in conversation_ids)
+    if unknown:
+        raise StoreError(
+            f"QA pairs or utterances of upload {new.source_file!r} name conversations it does not contain:"
+            f" {', '.join(unknown[:5])}"
+        )
 
 
 def _dataset_from_row(row: sqlite3.Row) -> DatasetVersion:

@@ -12,9 +12,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from chatbot.config import Settings  # noqa: E402
-from knowledge_base.store import KnowledgeBase  # noqa: E402
-from tests.fakes import HashingEncoder  # noqa: E402
+from chatbot.config import Settings
+from knowledge_base.store import KnowledgeBase
+from tests.fakes import HashingEncoder
 
 REPO = Path(__file__).resolve().parent.parent
 DATASETS = Path(os.environ.get("CHATBOT_DATASETS_DIR", REPO.parent / "shared" / "datasets"))

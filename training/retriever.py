@@ -1,0 +1,106 @@
+"""The retrieval encoder: the base sentence-transformers bi-encoder fine-tuned with in-batch negatives.
+
+Training pairs are (customer question, agent answer) and, where several questions share one answer (agents
+reuse macros), (question, another question with that answer): the second teaches the encoder that different
+phrasings of one request belong together, which is what question-to-question retrieval needs. The loss is
+MultipleNegativesRankingLoss over both directions, with a batch sampler that never puts one text twice in a
+batch (a duplicate would be a false negative).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from training.data import RetrievalPair
+from training.device import Hardware
+from training.progress import ProgressFn, quiet
+from training.training_args import TrainingArguments
+
+MAX_PARAPHRASE_PAIRS_PER_ANSWER = 20
+
+
+def training_pairs(pairs: Sequence[RetrievalPair], *, seed: int) -> list[tuple[str, str]]:
+    """(anchor, positive) texts: question→answer, plus question→question for questions sharing an answer."""
+    rng = random.Random(seed)
+    out = [(p.question, p.answer) for p in pairs]
+    by_answer: dict[str, list[str]] = defaultdict(list)
+    for pair in pairs:
+        by_answer[pair.answer_key].append(pair.question)
+    for questions in by_answer.values():
+        unique = sorted(set(questions))
+        if len(unique) < 2:
+            continue
+        rng.shuffle(unique)
+        for i in range(min(len(unique), MAX_PARAPHRASE_PAIRS_PER_ANSWER)):
+            out.append((unique[i], unique[(i + 1) % len(unique)]))
+    rng.shuffle(out)
+    return out
+
+
+def train_retriever(
+    pairs: Sequence[RetrievalPair],
+    *,
+    base_path: Path,
+    args: TrainingArguments,
+    hardware: Hardware,
+    work_dir: Path,
+    progress: ProgressFn | None = None,
+    show_progress_bar: bool = False,
+):  # type: ignore[no-untyped-def]  # -> SentenceTransformer (heavy import kept local)
+    """Fine-tune and return a SentenceTransformer."""
+    import torch
+    from datasets import Dataset
+    from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.training_args import (
+        BatchSamplers,
+        SentenceTransformerTrainingArguments,
+    )
+
+    from training.progress import TrainerProgress
+
+    torch.manual_seed(args.seed)
+    model = SentenceTransformer(str(base_path), device=hardware.device, local_files_only=True)
+    model.max_seq_length = min(model.max_seq_length or 256, 128)
+    examples = training_pairs(pairs, seed=args.seed)
+    dataset = Dataset.from_dict({"anchor": [a for a, _ in examples], "positive": [p for _, p in examples]})
+    steps_per_epoch = max(1, len(examples) // args.retriever_batch_size)
+    epochs = max(args.retriever_epochs, math.ceil(args.retriever_min_steps / steps_per_epoch))
+    total = steps_per_epoch * epochs if args.max_steps is None else min(args.max_steps, steps_per_epoch * epochs)
+    loss = MultipleNegativesRankingLoss(model, directions=("query_to_doc", "doc_to_query"))
+    st_args = SentenceTransformerTrainingArguments(
+        output_dir=str(work_dir),
+        per_device_train_batch_size=min(args.retriever_batch_size, len(examples)),
+        num_train_epochs=epochs,
+        max_steps=total,
+        learning_rate=args.retriever_learning_rate,
+        warmup_steps=int(total * args.warmup_ratio),
+        weight_decay=args.weight_decay,
+        batch_sampler=BatchSamplers.NO_DUPLICATES,
+        save_strategy="no",
+        logging_steps=max(1, min(50, total // 20)),
+        report_to="none",
+        seed=args.seed,
+        data_seed=args.seed,
+        use_cpu=hardware.device == "cpu",
+        bf16=hardware.precision == "bf16",
+        fp16=hardware.precision == "fp16",
+        dataloader_drop_last=len(examples) > args.retriever_batch_size,
+        disable_tqdm=not show_progress_bar,
+    )
+    trainer = SentenceTransformerTrainer(
+        model=model,
+        args=st_args,
+        train_dataset=dataset,
+        loss=loss,
+        callbacks=[TrainerProgress("retriever", progress)] if progress else [],
+    )
+    if not show_progress_bar:
+        quiet(trainer)
+    trainer.train()
+    model.eval()
+    return model
