@@ -7,10 +7,14 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chatbot.config import Settings, load_settings
 from knowledge_base.errors import ChatbotError
 from knowledge_base.types import DatasetVersion
+
+if TYPE_CHECKING:
+    from training.registry import RunInfo
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -65,6 +69,52 @@ def build_parser() -> argparse.ArgumentParser:
     datasets.add_argument("action", nargs="?", choices=["list", "show", "retire"], default="list")
     datasets.add_argument("id", nargs="?", type=int, help="dataset version id (for show and retire)")
     datasets.set_defaults(handler=_datasets)
+
+    train = commands.add_parser(
+        "train",
+        parents=[common],
+        help="fine-tune the intent classifier and the retriever, evaluate, register and maybe promote",
+        description="Train a new run from dataset versions (default: every active one): intent classifier and"
+        " retrieval encoder, calibrated on validation and evaluated on a held-out test split against the promoted"
+        " run. The run is promoted automatically when it is not worse (see --promote).",
+    )
+    train.add_argument(
+        "--dataset",
+        type=int,
+        action="append",
+        dest="datasets",
+        metavar="ID",
+        help="a dataset version to train on (repeat for several; default: all active)",
+    )
+    train.add_argument(
+        "--device", choices=["auto", "cpu", "cuda"], default="auto", help="where to train (default auto)"
+    )
+    train.add_argument("--epochs", type=int, help="intent classifier epochs (default 5)")
+    train.add_argument("--retriever-epochs", type=int, help="retrieval encoder epochs (default 1)")
+    train.add_argument("--learning-rate", type=float, help="intent classifier body learning rate (default 6e-5)")
+    train.add_argument("--batch-size", type=int, help="intent classifier batch size (default 32)")
+    train.add_argument("--max-steps", type=int, help="cap on optimiser steps per model (for quick trial runs)")
+    train.add_argument("--seed", type=int, help="random seed for splits and training (default 42)")
+    train.add_argument("--no-intent", action="store_true", help="train only the retriever")
+    train.add_argument("--no-retriever", action="store_true", help="train only the intent classifier")
+    train.add_argument(
+        "--promote",
+        choices=["if_not_worse", "always", "never"],
+        default="if_not_worse",
+        help="promotion policy for the new run (default if_not_worse)",
+    )
+    train.set_defaults(handler=_train)
+
+    models = commands.add_parser(
+        "models",
+        parents=[common],
+        help="list, show, promote or roll back trained runs",
+        description="Trained runs live under DATA_DIR/models/runs. The promoted run is the one the server uses.",
+    )
+    models.add_argument("action", nargs="?", choices=["list", "show", "promote", "rollback"], default="list")
+    models.add_argument("run_id", nargs="?", help="run id (for show and promote)")
+    models.add_argument("--reason", default="by hand", help="why, for the promotion history (default: by hand)")
+    models.set_defaults(handler=_models)
 
     serve = commands.add_parser(
         "serve",
@@ -155,6 +205,79 @@ def _datasets(args: argparse.Namespace, settings: Settings) -> int:
             retired = kb.retire(args.id)
             print(f"retired dataset version {retired.id} ({retired.name!r}); its history is kept")
     return 0
+
+
+def _train(args: argparse.Namespace, settings: Settings) -> int:
+    from training.pipeline import train_run
+    from training.training_args import TrainingArguments
+
+    chosen = {
+        "intent_epochs": args.epochs,
+        "retriever_epochs": args.retriever_epochs,
+        "intent_learning_rate": args.learning_rate,
+        "intent_batch_size": args.batch_size,
+        "max_steps": args.max_steps,
+        "seed": args.seed,
+    }
+    training_args = TrainingArguments(
+        **{k: v for k, v in chosen.items() if v is not None},
+        device=args.device,
+        promote=args.promote,
+        train_intent=not args.no_intent,
+        train_retriever=not args.no_retriever,
+    )
+    result = train_run(
+        db_path=settings.db_path,
+        models_dir=settings.models_dir,
+        base_model=settings.base_model,
+        args=training_args,
+        dataset_ids=args.datasets,
+        show_progress_bar=True,
+    )
+    print(format_run(result.run))
+    print(("promoted: " if result.promoted else "not promoted: ") + result.decision)
+    return 0
+
+
+def _models(args: argparse.Namespace, settings: Settings) -> int:
+    from training.registry import Registry
+
+    registry = Registry(settings.models_dir)
+    if args.action in ("show", "promote") and not args.run_id:
+        print(f"error: `chatbot models {args.action}` needs a run id (see `chatbot models list`)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.action == "list":
+        current = registry.current()
+        runs = registry.runs()
+        if not runs:
+            print("no trained runs yet; train one with `chatbot train`")
+        for run in runs:
+            mark = "*" if current is not None and run.id == current.id else " "
+            value = "n/a" if run.primary_value is None else f"{run.primary_value:.4f}"
+            print(f"{mark} {run.id}  {run.primary_metric} {value}  {','.join(run.components)}  {run.hardware}")
+    elif args.action == "show":
+        print(format_run(registry.get(args.run_id)))
+    elif args.action == "promote":
+        run = registry.promote(args.run_id, reason=args.reason)
+        print(f"promoted {run.id}; a running server switches to it")
+    else:
+        run = registry.rollback(reason=args.reason)
+        print(f"rolled back: {run.id} is the promoted run again")
+    return 0
+
+
+def format_run(run: RunInfo) -> str:
+    value = "n/a" if run.primary_value is None else f"{run.primary_value:.4f}"
+    lines = [
+        f"run {run.id} ({', '.join(run.components)})",
+        f"  created:   {run.created_at} on {run.hardware}",
+        f"  primary:   {run.primary_metric} = {value}",
+        f"  data:      dataset versions {run.data.get('dataset_ids')}",
+        "  timings:   " + ", ".join(f"{k} {v:.1f} s" for k, v in run.timings.items()),
+        f"  path:      {run.path}",
+    ]
+    lines += [f"  {k}: {v:.4f}" for k, v in sorted(run.metrics.items()) if isinstance(v, float)]
+    return "\n".join(lines)
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -22,7 +22,8 @@ from dataclasses import replace
 from knowledge_base.types import Conversation, LabelledUtterance, QAPair, Role, Turn
 
 _COURTESY = re.compile(
-    r"\b(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|dear \w+|"
+    r"\b(?:thanks? (?:you )?for (?:contacting|choosing|reaching out to) \w+|what can i do for you(?: today)?|"
+    r"hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening|day)|dear \w+|"
     r"thanks?(?: you)?(?: (?:so|very) much| a lot| again)?|thx|ty|cheers|much appreciated|"
     r"many thanks|appreciate it|bye|goodbye|bye bye|see you|take care|talk soon|"
     r"ok(?:ay)?|great|perfect|cool|awesome|brilliant|lovely|alright|all good|got it|"
@@ -33,10 +34,11 @@ _COURTESY = re.compile(
     r"happy to help|glad (?:i|we) could help|there|again|everyone|team|all|folks|"
     r"for (?:your|the|all your) help|that helps|that(?:'s| is| has|s)? (?:sorted|solved|fixed)(?: it)?|"
     r"that(?:'s| is| was|s) (?:great|perfect|helpful|brilliant|fine|good|clear|lovely|useful)|"
+    r"(?:is )?any(?:one|body) (?:there|around|here)|you(?:'re| are) (?:chatting|speaking) with \w+|"
     r"how (?:can|may) i (?:help|assist)(?: you)?(?: today)?)\b"
 )
 _WORD = re.compile(r"[^\W_]+")
-_SHORT_REPLY_WORDS = 6
+_SHORT_REPLY_WORDS = 8
 
 
 def is_courtesy(text: str) -> bool:
@@ -59,11 +61,14 @@ def _clean(turns: Iterable[Turn]) -> list[Turn]:
 
 
 def _asks_for_details(turn: Turn) -> bool:
-    return turn.text.rstrip().endswith("?") and len(turn.text.split()) <= 25
+    """A short agent message with a question in it ("Which order is this about? It starts with NW.")."""
+    return "?" in turn.text and len(turn.text.split()) <= 40
 
 
 def _is_brief(turn: Turn) -> bool:
-    return len(turn.text.split()) <= _SHORT_REPLY_WORDS
+    """A short customer message, or a slightly longer one carrying an id, number or email."""
+    words = len(turn.text.split())
+    return words <= _SHORT_REPLY_WORDS or (words <= 15 and bool(re.search(r"\d|@|\[EMAIL\]|\[PHONE\]", turn.text)))
 
 
 def _exchanges(conversation: Conversation) -> list[tuple[Turn, Turn | None]]:

@@ -92,7 +92,7 @@ def rank_metrics(rankings: Sequence[Sequence[int]], relevant: Sequence[set[int]]
 
 
 def retrieval_relevance(queries: Sequence[RetrievalPair], corpus: Sequence[RetrievalPair]) -> list[set[int]]:
-    """For each query, the corpus positions that answer it: the same answer (near-duplicate), else the same intent.
+    """For each query, the corpus positions that answer it: the same answer (near-duplicate) or the same intent.
 
     A query with neither in the corpus has an empty set: the right behaviour for it is not to answer.
     """
@@ -102,7 +102,9 @@ def retrieval_relevance(queries: Sequence[RetrievalPair], corpus: Sequence[Retri
         by_answer.setdefault(pair.answer_key, set()).add(position)
         if pair.intent:
             by_intent.setdefault(pair.intent, set()).add(position)
-    return [by_answer.get(q.answer_key) or (by_intent.get(q.intent, set()) if q.intent else set()) for q in queries]
+    return [
+        by_answer.get(q.answer_key, set()) | (by_intent.get(q.intent, set()) if q.intent else set()) for q in queries
+    ]
 
 
 @dataclass(frozen=True, slots=True)

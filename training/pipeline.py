@@ -1,0 +1,279 @@
+"""One training run, end to end: data → intent classifier → retriever → evaluation → registry → promotion.
+
+`train_run` is what `chatbot train` and the staff page's background job call. It writes the run atomically
+through the registry: an error or a kill half way leaves no run behind and the promoted model untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knowledge_base.index import build_qa_index
+from knowledge_base.store import KnowledgeBase
+from training.base_model import locate_base_model
+from training.calibration import choose_intent_threshold, choose_retrieval_threshold, fit_temperature
+from training.data import Split, TrainingData, load_training_data
+from training.device import Hardware, resolve_hardware
+from training.evaluate import intent_metrics, run_retrieval
+from training.progress import ProgressFn
+from training.registry import Registry, RunInfo, RunWriter, compare_runs
+from training.training_args import TrainingArguments
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainResult:
+    run: RunInfo
+    promoted: bool
+    decision: str
+
+
+def train_run(
+    *,
+    db_path: Path,
+    models_dir: Path,
+    base_model: str,
+    args: TrainingArguments,
+    dataset_ids: Sequence[int] | None = None,
+    progress: ProgressFn | None = None,
+    show_progress_bar: bool = False,
+) -> TrainResult:
+    """Train, evaluate against the promoted run on the same test split, register, and promote if allowed."""
+    started = time.perf_counter()
+    registry = Registry(models_dir)
+    registry.clean_stale()
+    with KnowledgeBase(db_path) as kb:
+        data = load_training_data(kb, dataset_ids=dataset_ids, args=args)
+        serving_pairs = kb.qa_pairs(list(data.dataset_ids))
+    hardware = resolve_hardware(args.device, args.precision)
+    base_path = locate_base_model(base_model)
+    current = registry.current()
+    report = progress or (lambda _event: None)
+    timings: dict[str, float] = {"load_data": time.perf_counter() - started}
+    metrics: dict[str, Any] = {"data": data.describe(), "hardware": hardware.name}
+
+    with registry.begin_run() as run, tempfile.TemporaryDirectory(prefix="chatbot-train-") as scratch:
+        work = Path(scratch)
+        trains_intent = args.train_intent and data.intents is not None and len(data.labels) >= 2
+        if trains_intent:
+            assert data.intents is not None
+            stage = time.perf_counter()
+            report({"stage": "intent", "step": 0, "total": 0, "message": "training the intent classifier"})
+            metrics.update(
+                _intent_stage(
+                    data, data.intents, run, base_path, args, hardware, work, current, progress, show_progress_bar
+                )
+            )
+            timings["intent"] = time.perf_counter() - stage
+        elif args.train_intent:
+            metrics["intent_skipped"] = "the data has fewer than two intents; only the retriever was trained"
+        if args.train_retriever and data.retrieval is not None and len(data.retrieval.train) >= 2:
+            stage = time.perf_counter()
+            report({"stage": "retriever", "step": 0, "total": 0, "message": "training the retrieval encoder"})
+            metrics.update(
+                _retrieval_stage(
+                    data.retrieval,
+                    run,
+                    base_path,
+                    base_model,
+                    args,
+                    hardware,
+                    work,
+                    current,
+                    progress,
+                    show_progress_bar,
+                )
+            )
+            timings["retriever"] = time.perf_counter() - stage
+            stage = time.perf_counter()
+            _build_serving_index(run, serving_pairs, show_progress_bar)
+            timings["index"] = time.perf_counter() - stage
+        if "intent" not in metrics and "retrieval" not in metrics:
+            from knowledge_base.errors import InputError
+
+            raise InputError(
+                "nothing could be trained: the data has neither two intents nor two QA pairs in the training split",
+                expected="labelled questions with at least two intents, or question/answer pairs",
+                found=str(data.describe()),
+            )
+        primary = _primary_metric(metrics)
+        timings["total"] = time.perf_counter() - started
+        info = run.finish(
+            base_model=base_model,
+            primary_metric=primary,
+            metrics=metrics,
+            data=data.describe(),
+            args=args.to_dict(),
+            hardware=hardware.name,
+            timings=timings,
+        )
+    promote, decision = decide_promotion(info, metrics, current, policy=args.promote)
+    if promote:
+        registry.promote(info.id, reason=decision)
+    logger.info("run %s: %s", info.id, decision)
+    report({"stage": "done", "run_id": info.id, "promoted": promote, "decision": decision})
+    return TrainResult(run=registry.get(info.id), promoted=promote, decision=decision)
+
+
+def _primary_metric(metrics: dict[str, Any]) -> str:
+    if "intent" in metrics:
+        return f"intent.{metrics['intent']['primary_metric']}"
+    return "retrieval.mrr"
+
+
+def decide_promotion(
+    candidate: RunInfo, metrics: dict[str, Any], current: RunInfo | None, *, policy: str
+) -> tuple[bool, str]:
+    """Promotion under `policy`, comparing with the current run on this run's own test split when measured."""
+    if policy == "always":
+        return True, f"policy 'always': promoting {candidate.id}"
+    if policy == "never":
+        return False, f"policy 'never': {candidate.id} waits for a human: chatbot models promote {candidate.id}"
+    if current is None:
+        return compare_runs(candidate, None)
+    section, _, name = candidate.primary_metric.partition(".")
+    mine = metrics.get(section, {}).get(name)
+    theirs = metrics.get(f"{section}_current", {}).get(name)
+    if mine is None or theirs is None:
+        return compare_runs(candidate, current)
+    if mine >= theirs:
+        return True, (
+            f"{candidate.primary_metric} {mine:.4f} >= {theirs:.4f} of the current run {current.id} on the same"
+            " test split: not worse, promoting"
+        )
+    return False, (
+        f"{candidate.primary_metric} {mine:.4f} < {theirs:.4f} of the current run {current.id} on the same test"
+        f" split: keeping {current.id} (promote anyway with: chatbot models promote {candidate.id})"
+    )
+
+
+def _intent_stage(
+    data: TrainingData,
+    split: Split[Any],
+    run: RunWriter,
+    base_path: Path,
+    args: TrainingArguments,
+    hardware: Hardware,
+    work: Path,
+    current: RunInfo | None,
+    progress: ProgressFn | None,
+    show_progress_bar: bool,
+) -> dict[str, Any]:
+    from training.intent import IntentClassifier, softmax, train_intent_classifier
+
+    labels = list(data.labels)
+    classifier = train_intent_classifier(
+        [e.text for e in split.train],
+        [e.label for e in split.train],
+        label_names=labels,
+        base_path=base_path,
+        args=args,
+        hardware=hardware,
+        work_dir=work / "intent",
+        progress=progress,
+        show_progress_bar=show_progress_bar,
+    )
+    oos = args.oos_label if args.oos_label in labels else None
+    calibration: dict[str, Any] = {"temperature": 1.0, "threshold": 0.0, "rule": "no validation examples"}
+    if split.validation:
+        index = {name: i for i, name in enumerate(labels)}
+        val_logits = classifier.logits([e.text for e in split.validation])
+        val_targets = [index[e.label] for e in split.validation]
+        temperature = fit_temperature(val_logits, val_targets)
+        probs = softmax(val_logits / temperature)
+        top = probs.argmax(axis=1)
+        predicted_oos = np.array([labels[i] == oos for i in top]) if oos else np.zeros(len(top), bool)
+        is_oos = np.array([e.label == oos for e in split.validation]) if oos else np.zeros(len(top), bool)
+        choice = choose_intent_threshold(
+            probs.max(axis=1), predicted_oos, is_oos, max_false_fallback=args.max_false_fallback
+        )
+        calibration = {
+            "temperature": temperature,
+            "threshold": choice.threshold,
+            "validation_false_fallback_rate": choice.false_fallback_rate,
+            "validation_oos_recall": choice.oos_recall,
+            "rule": choice.rule,
+        }
+        classifier = classifier.with_calibration(temperature=temperature, threshold=choice.threshold)
+    classifier.save(run.component_dir("intent"))
+    texts = [e.text for e in split.test]
+    truth = [e.label for e in split.test]
+    result: dict[str, Any] = {}
+    if texts:
+        result["intent"] = intent_metrics(
+            truth, classifier.probabilities(texts), labels, threshold=classifier.config.threshold, oos_label=oos
+        )
+    else:
+        result["intent"] = {"primary_metric": "accuracy", "n": 0, "note": "no test examples"}
+    result["intent"]["calibration"] = calibration
+    if current is not None and "intent" in current.components and texts:
+        promoted = IntentClassifier.load(current.path / "intent", device=hardware.device)
+        result["intent_current"] = intent_metrics(
+            truth,
+            promoted.probabilities(texts),
+            list(promoted.labels),
+            threshold=promoted.config.threshold,
+            oos_label=promoted.config.oos_label,
+        )
+        result["intent_current"]["run_id"] = current.id
+    return result
+
+
+def _retrieval_stage(
+    split: Split[Any],
+    run: RunWriter,
+    base_path: Path,
+    base_model: str,
+    args: TrainingArguments,
+    hardware: Hardware,
+    work: Path,
+    current: RunInfo | None,
+    progress: ProgressFn | None,
+    show_progress_bar: bool,
+) -> dict[str, Any]:
+    from training.encoder import SentenceEncoder
+    from training.retriever import train_retriever
+
+    model = train_retriever(
+        split.train,
+        base_path=base_path,
+        args=args,
+        hardware=hardware,
+        work_dir=work / "retriever",
+        progress=progress,
+        show_progress_bar=show_progress_bar,
+    )
+    model.save(str(run.component_dir("retriever")))
+    encoder = SentenceEncoder(run.path / "retriever", name=f"run:{run.run_id}", device=hardware.device)
+    corpus = list(split.train)
+    validation = run_retrieval(encoder, list(split.validation), corpus)
+    threshold, rule = choose_retrieval_threshold(validation.top_scores, validation.correct_at_1)
+    result: dict[str, Any] = {"retrieval": run_retrieval(encoder, list(split.test), corpus).metrics()}
+    result["retrieval"]["threshold"] = threshold
+    result["retrieval"]["threshold_rule"] = rule
+    (run.path / "retriever" / "threshold.json").write_text(f'{{"threshold": {threshold}}}\n')
+    base = SentenceEncoder(base_path, name=f"base:{base_model}", device=hardware.device)
+    result["retrieval_base"] = run_retrieval(base, list(split.test), corpus).metrics()
+    if current is not None and "retriever" in current.components:
+        promoted = SentenceEncoder(current.path / "retriever", name=f"run:{current.id}", device=hardware.device)
+        result["retrieval_current"] = run_retrieval(promoted, list(split.test), corpus).metrics()
+        result["retrieval_current"]["run_id"] = current.id
+    return result
+
+
+def _build_serving_index(run: RunWriter, pairs: Sequence[Any], show_progress_bar: bool) -> None:
+    """The index the server will search: every QA pair of the run's datasets, embedded by the new encoder."""
+    from training.encoder import SentenceEncoder
+
+    encoder = SentenceEncoder(run.path / "retriever", name=f"run:{run.run_id}")
+    index = build_qa_index(list(pairs), encoder, progress=show_progress_bar)
+    index.save(run.path / "index")
