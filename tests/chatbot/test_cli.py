@@ -120,7 +120,7 @@ def test_oversize_limit_comes_from_settings(
     assert code == 1 and "file too large" in err
 
 
-@pytest.mark.parametrize("command", [[], ["ingest"], ["datasets"], ["serve"]])
+@pytest.mark.parametrize("command", [[], ["ingest"], ["datasets"], ["train"], ["models"], ["serve"]])
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([*command, "--help"])
@@ -139,4 +139,4 @@ def test_console_script_is_installed() -> None:
 def test_parser_lists_the_documented_subcommands() -> None:
     parser = build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command")
-    assert set(subparsers.choices) == {"ingest", "datasets", "serve"}  # type: ignore[union-attr]
+    assert set(subparsers.choices) == {"ingest", "datasets", "train", "models", "serve"}  # type: ignore[union-attr]
