@@ -156,6 +156,56 @@ def decide_promotion(
     )
 
 
+def fit_calibrated_intent(
+    train: Sequence[Any],
+    validation: Sequence[Any],
+    *,
+    labels: Sequence[str],
+    base_path: Path,
+    args: TrainingArguments,
+    hardware: Hardware,
+    work_dir: Path,
+    progress: ProgressFn | None = None,
+    show_progress_bar: bool = False,
+) -> tuple[Any, dict[str, Any]]:
+    """Train on `train` examples (with .text and .label), calibrate on `validation`; (classifier, calibration)."""
+    from training.intent import softmax, train_intent_classifier
+
+    labels = list(labels)
+    classifier = train_intent_classifier(
+        [e.text for e in train],
+        [e.label for e in train],
+        label_names=labels,
+        base_path=base_path,
+        args=args,
+        hardware=hardware,
+        work_dir=work_dir,
+        progress=progress,
+        show_progress_bar=show_progress_bar,
+    )
+    oos = args.oos_label if args.oos_label in labels else None
+    if not validation:
+        return classifier, {"temperature": 1.0, "threshold": 0.0, "rule": "no validation examples"}
+    index = {name: i for i, name in enumerate(labels)}
+    val_logits = classifier.logits([e.text for e in validation])
+    temperature = fit_temperature(val_logits, [index[e.label] for e in validation])
+    probs = softmax(val_logits / temperature)
+    top = probs.argmax(axis=1)
+    predicted_oos = np.array([labels[i] == oos for i in top]) if oos else np.zeros(len(top), bool)
+    is_oos = np.array([e.label == oos for e in validation]) if oos else np.zeros(len(top), bool)
+    choice = choose_intent_threshold(
+        probs.max(axis=1), predicted_oos, is_oos, max_false_fallback=args.max_false_fallback
+    )
+    calibration = {
+        "temperature": temperature,
+        "threshold": choice.threshold,
+        "validation_false_fallback_rate": choice.false_fallback_rate,
+        "validation_oos_recall": choice.oos_recall,
+        "rule": choice.rule,
+    }
+    return classifier.with_calibration(temperature=temperature, threshold=choice.threshold), calibration
+
+
 def _intent_stage(
     data: TrainingData,
     split: Split[Any],
@@ -168,13 +218,13 @@ def _intent_stage(
     progress: ProgressFn | None,
     show_progress_bar: bool,
 ) -> dict[str, Any]:
-    from training.intent import IntentClassifier, softmax, train_intent_classifier
+    from training.intent import IntentClassifier
 
     labels = list(data.labels)
-    classifier = train_intent_classifier(
-        [e.text for e in split.train],
-        [e.label for e in split.train],
-        label_names=labels,
+    classifier, calibration = fit_calibrated_intent(
+        split.train,
+        split.validation,
+        labels=labels,
         base_path=base_path,
         args=args,
         hardware=hardware,
@@ -182,35 +232,17 @@ def _intent_stage(
         progress=progress,
         show_progress_bar=show_progress_bar,
     )
-    oos = args.oos_label if args.oos_label in labels else None
-    calibration: dict[str, Any] = {"temperature": 1.0, "threshold": 0.0, "rule": "no validation examples"}
-    if split.validation:
-        index = {name: i for i, name in enumerate(labels)}
-        val_logits = classifier.logits([e.text for e in split.validation])
-        val_targets = [index[e.label] for e in split.validation]
-        temperature = fit_temperature(val_logits, val_targets)
-        probs = softmax(val_logits / temperature)
-        top = probs.argmax(axis=1)
-        predicted_oos = np.array([labels[i] == oos for i in top]) if oos else np.zeros(len(top), bool)
-        is_oos = np.array([e.label == oos for e in split.validation]) if oos else np.zeros(len(top), bool)
-        choice = choose_intent_threshold(
-            probs.max(axis=1), predicted_oos, is_oos, max_false_fallback=args.max_false_fallback
-        )
-        calibration = {
-            "temperature": temperature,
-            "threshold": choice.threshold,
-            "validation_false_fallback_rate": choice.false_fallback_rate,
-            "validation_oos_recall": choice.oos_recall,
-            "rule": choice.rule,
-        }
-        classifier = classifier.with_calibration(temperature=temperature, threshold=choice.threshold)
     classifier.save(run.component_dir("intent"))
     texts = [e.text for e in split.test]
     truth = [e.label for e in split.test]
     result: dict[str, Any] = {}
     if texts:
         result["intent"] = intent_metrics(
-            truth, classifier.probabilities(texts), labels, threshold=classifier.config.threshold, oos_label=oos
+            truth,
+            classifier.probabilities(texts),
+            labels,
+            threshold=classifier.config.threshold,
+            oos_label=classifier.config.oos_label,
         )
     else:
         result["intent"] = {"primary_metric": "accuracy", "n": 0, "note": "no test examples"}
