@@ -1,13 +1,12 @@
-"""The assistant: one customer message in, one reply out, logged with its explanation."""
+"""The assistant: one customer message in, one reply out, logged with its explanation before it is returned."""
 
 from __future__ import annotations
 
 import time
 
-from chatbot.composer import Composer
 from chatbot.errors import InputError, UnknownSessionError
 from chatbot.log import ConversationLog
-from chatbot.retrieval import Retriever
+from chatbot.models import ModelHolder, ServingModels
 from chatbot.types import TurnRecord
 from knowledge_base.pii import mask_pii
 
@@ -23,25 +22,20 @@ def validate_message(message: object) -> str:
         raise InputError("the message is empty", expected="some text", found="nothing but whitespace")
     if len(text) > MAX_MESSAGE_CHARS:
         raise InputError(
-            "the message is too long",
-            expected=f"at most {MAX_MESSAGE_CHARS} characters",
-            found=f"{len(text)}",
+            "the message is too long", expected=f"at most {MAX_MESSAGE_CHARS} characters", found=f"{len(text)}"
         )
     return text
 
 
 class Assistant:
-    def __init__(
-        self, *, retriever: Retriever, composer: Composer, log: ConversationLog, mask_logged_pii: bool = True
-    ) -> None:
-        self.retriever = retriever
-        self.composer = composer
+    def __init__(self, *, models: ModelHolder, log: ConversationLog, mask_logged_pii: bool = True) -> None:
+        self.models = models
         self.log = log
         self.mask_logged_pii = mask_logged_pii
 
     @property
     def model_version(self) -> str:
-        return self.composer.model_version
+        return self.models.current.version
 
     def respond(self, message: object, *, session_id: str | None = None) -> TurnRecord:
         """Answer one message. A new session is started when `session_id` is None."""
@@ -53,8 +47,16 @@ class Assistant:
             raise UnknownSessionError(
                 "unknown chat session; start a new conversation", expected="a session id", found=session_id
             )
-        reply = self.composer.compose(self.retriever.retrieve(text))
+        models: ServingModels = self.models.current  # one bundle for the whole turn, even if a swap happens
+        state = self.log.load_state(session_id)
+        intent = models.intents.predict(text) if models.intents is not None else None
+        hits = models.retriever.retrieve(text)
+        reply, new_state = models.composer.compose(text, intent=intent, hits=hits, state=state)
         logged = mask_pii(text) if self.mask_logged_pii else text
         latency_ms = (time.perf_counter() - started) * 1000
-        turn_id = self.log.record_turn(session_id, message=logged, reply=reply, latency_ms=latency_ms)
+        turn_id = self.log.record_turn(session_id, message=logged, reply=reply, latency_ms=latency_ms, state=new_state)
         return TurnRecord(turn_id=turn_id, session_id=session_id, reply=reply)
+
+    def close(self) -> None:
+        self.models.stop()
+        self.log.close()

@@ -14,6 +14,7 @@ from knowledge_base.errors import ChatbotError
 from knowledge_base.types import DatasetVersion
 
 if TYPE_CHECKING:
+    from training.jobs import TrainingJob
     from training.registry import RunInfo
 
 EXIT_ERROR = 1
@@ -284,29 +285,62 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from chatbot.app import build_app
-    from chatbot.models import build_assistant
+    from chatbot.serving import build_assistant
 
     if args.demo:
         _ensure_demo(settings)
-    assistant = build_assistant(settings, progress=True)
-    app = build_app(assistant)
+    assistant = build_assistant(settings, progress=True, watch=True)
+    job = _first_start_training(settings) if args.demo else None
+    app = build_app(assistant, job=job)
     print(f"serving on http://{settings.host}:{settings.port}/ (model {assistant.model_version})", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        assistant.close()
     return 0
 
 
+def _first_start_training(settings: Settings) -> TrainingJob | None:
+    """On a fresh install, train the demo models in the background; the watcher swaps them in when promoted."""
+    from training.jobs import TrainingJob
+    from training.pipeline import train_run
+    from training.registry import Registry
+    from training.training_args import TrainingArguments
+
+    if Registry(settings.models_dir).runs():
+        return None
+
+    def train(progress: Callable[[dict[str, object]], None]) -> object:
+        return train_run(
+            db_path=settings.db_path,
+            models_dir=settings.models_dir,
+            base_model=settings.base_model,
+            args=TrainingArguments(),
+            progress=progress,
+        )
+
+    job = TrainingJob(train)
+    job.start()
+    print("no trained model yet: training the demo models in the background (see /api/health)", flush=True)
+    return job
+
+
 def _ensure_demo(settings: Settings) -> None:
-    from knowledge_base.demo import CONVERSATIONS
+    import shutil
+
+    from knowledge_base.demo import CONVERSATIONS, TEMPLATES
     from knowledge_base.ingest import IngestOptions, ingest_file
     from knowledge_base.store import KnowledgeBase
 
+    templates = settings.data_dir / "templates.toml"
+    if settings.templates_file is None and not templates.exists():
+        templates.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(TEMPLATES, templates)
     with KnowledgeBase(settings.db_path) as kb:
         if kb.datasets():
             return
         report = ingest_file(
-            kb,
-            CONVERSATIONS,
-            IngestOptions(mask_pii=settings.mask_pii, uploaded_by="demo", name="demo company"),
+            kb, CONVERSATIONS, IngestOptions(mask_pii=settings.mask_pii, uploaded_by="demo", name="demo company")
         )
     d = report.dataset
     print(f"imported the demo company: {d.n_conversations} conversations, {d.n_qa_pairs} QA pairs", flush=True)

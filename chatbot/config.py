@@ -40,16 +40,33 @@ class Settings(BaseModel):
     strict_ingest: bool = Field(
         True, description="Reject a whole file on its first bad record (false: skip bad records and report)."
     )
-    retrieval_threshold: float = Field(
-        0.5, ge=-1, le=1, description="Lowest cosine similarity at which a retrieved answer is given."
+    retrieval_threshold: float | None = Field(
+        None,
+        ge=-1,
+        le=1,
+        description="Lowest similarity at which a retrieved answer is given (default: calibrated by training;"
+        " 0.5 for the untrained base encoder).",
     )
-    intent_threshold: float = Field(
-        0.5, ge=0, le=1, description="Lowest calibrated intent confidence at which an intent is trusted."
+    intent_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Lowest calibrated intent confidence at which an intent is trusted (default: calibrated by"
+        " training).",
     )
     ambiguity_margin: float = Field(
         0.1, ge=0, le=1, description="Top-two intents closer than this margin make the bot ask which one."
     )
+    clarify_band: float = Field(
+        0.1, ge=0, le=1, description="Retrieval scores this far below the threshold get a clarifying question."
+    )
     retrieval_top_k: int = Field(5, ge=1, le=100, description="How many QA pairs retrieval returns.")
+    templates_file: Path | None = Field(
+        None, description="Answer templates (TOML); default DATA_DIR/templates.toml when it exists."
+    )
+    state_ttl_seconds: float = Field(
+        1800, gt=0, description="A conversation idle longer than this forgets its slots and pending questions."
+    )
 
     @property
     def db_path(self) -> Path:

@@ -16,6 +16,10 @@ class UnknownSessionError(InputError):
     """A request named a chat session id that does not exist."""
 
 
+class UnknownTurnError(InputError):
+    """Feedback named a turn id that does not exist."""
+
+
 __all__ = [
     "ChatbotError",
     "ConfigError",
@@ -24,4 +28,5 @@ __all__ = [
     "ModelNotFoundError",
     "StoreError",
     "UnknownSessionError",
+    "UnknownTurnError",
 ]

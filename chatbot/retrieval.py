@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from chatbot.types import Hit
 from knowledge_base.index import Encoder, QAIndex
 
 
 class Retriever:
-    """Encode the message and search the QA index."""
+    """Encode the message and search the QA index; hits outside `allowed` (e.g. retired datasets) are dropped."""
 
-    def __init__(self, *, encoder: Encoder, index: QAIndex, top_k: int = 5) -> None:
+    def __init__(
+        self, *, encoder: Encoder, index: QAIndex, top_k: int = 5, allowed: Collection[int] | None = None
+    ) -> None:
         if index.manifest.dimension != encoder.dimension:
             raise ValueError(
                 f"index dimension {index.manifest.dimension} does not match encoder {encoder.name!r}"
@@ -18,7 +22,11 @@ class Retriever:
         self.encoder = encoder
         self.index = index
         self.top_k = top_k
+        self.allowed = frozenset(allowed) if allowed is not None else None
 
     def retrieve(self, text: str) -> tuple[Hit, ...]:
         vectors = self.encoder.encode([text])
-        return tuple(Hit(qa_id, score) for qa_id, score in self.index.search(vectors, self.top_k)[0])
+        extra = 0 if self.allowed is None else min(len(self.index), self.top_k * 2)
+        found = self.index.search(vectors, self.top_k + extra)[0]
+        hits = [Hit(qa_id, score) for qa_id, score in found if self.allowed is None or qa_id in self.allowed]
+        return tuple(hits[: self.top_k])

@@ -1,4 +1,4 @@
-"""Values of the runtime: what retrieval found and what the assistant replied, with why."""
+"""Values of the runtime: what the models found, what the assistant replied, and why."""
 
 from __future__ import annotations
 
@@ -24,7 +24,20 @@ class Hit:
 class IntentPrediction:
     label: str
     confidence: float
-    alternatives: tuple[tuple[str, float], ...] = ()
+    alternatives: tuple[tuple[str, float], ...] = ()  # the next best intents, best first
+
+    @property
+    def margin(self) -> float:
+        return self.confidence - (self.alternatives[0][1] if self.alternatives else 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A quick reply offered by a clarifying question: an intent, or a retrieved QA pair."""
+
+    label: str
+    intent: str | None = None
+    qa_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +48,8 @@ class Explanation:
     model_version: str
     hits: tuple[Hit, ...] = ()
     intent: IntentPrediction | None = None
-    notes: tuple[str, ...] = field(default=())
+    slots: dict[str, str] = field(default_factory=dict)
+    answer_qa_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +57,7 @@ class Reply:
     text: str
     kind: ReplyKind
     explanation: Explanation
+    choices: tuple[Choice, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The customer chat page (Gradio)."""
+"""The customer chat page (Gradio): a conversation, quick-reply buttons for clarifying questions, a hand-off notice."""
 
 from __future__ import annotations
 
@@ -6,31 +6,38 @@ from typing import TYPE_CHECKING, Any
 
 from chatbot.assistant import Assistant
 from chatbot.errors import InputError
+from chatbot.types import ReplyKind
 
 if TYPE_CHECKING:
     import gradio as gr
 
 TITLE = "Customer support"
-GREETING = "Hello! Ask me anything about your order, account or billing."
+GREETING = "Hello! Ask me anything about your order, your account or your plan."
+HANDOFF_NOTE = "A member of our team will pick up this conversation."
+
+Message = dict[str, Any]
 
 
 def build_chat_ui(assistant: Assistant, *, company: str = "our shop") -> gr.Blocks:
     import gradio as gr
 
-    def send(
-        message: str, history: list[dict[str, Any]], session_id: str | None
-    ) -> tuple[str, list[dict[str, Any]], str | None]:
+    def send(message: str, history: list[Message], session_id: str | None) -> tuple[str, list[Message], str | None]:
         try:
             turn = assistant.respond(message, session_id=session_id)
         except InputError as error:
             gr.Warning(error.reason)
             return message, history, session_id
-        history = [
-            *history,
-            {"role": "user", "content": message.strip()},
-            {"role": "assistant", "content": turn.reply.text},
-        ]
-        return "", history, turn.session_id
+        reply: Message = {"role": "assistant", "content": turn.reply.text}
+        if turn.reply.choices:
+            reply["options"] = [{"value": choice.label} for choice in turn.reply.choices]
+        if turn.reply.kind == ReplyKind.HANDOFF:
+            reply["metadata"] = {"title": HANDOFF_NOTE}
+        return "", [*history, {"role": "user", "content": message.strip()}, reply], turn.session_id
+
+    def pick(
+        history: list[Message], session_id: str | None, event: gr.SelectData
+    ) -> tuple[str, list[Message], str | None]:
+        return send(str(event.value), history, session_id)
 
     with gr.Blocks(title=f"{TITLE} · {company}") as blocks:
         gr.Markdown(f"## {TITLE} · {company}")
@@ -53,4 +60,5 @@ def build_chat_ui(assistant: Assistant, *, company: str = "our shop") -> gr.Bloc
             button = gr.Button("Send", variant="primary", elem_id="send", scale=1)
         box.submit(send, [box, chat, session], [box, chat, session], api_name="send")
         button.click(send, [box, chat, session], [box, chat, session], api_name="send_button")
+        chat.option_select(pick, [chat, session], [box, chat, session], api_name=False)
     return blocks

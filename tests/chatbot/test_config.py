@@ -31,7 +31,7 @@ def test_defaults() -> None:
     assert settings == Settings()
     assert (settings.host, settings.port, settings.data_dir) == ("127.0.0.1", 7860, Path("var"))
     assert (settings.mask_pii, settings.strict_ingest, settings.max_upload_mb) == (True, True, 50.0)
-    assert (settings.retrieval_threshold, settings.retrieval_top_k) == (0.5, 5)
+    assert (settings.retrieval_threshold, settings.intent_threshold, settings.retrieval_top_k) == (None, None, 5)
 
 
 def test_toml_file_overrides_defaults(tmp_path: Path) -> None:

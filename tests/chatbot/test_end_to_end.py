@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from chatbot.config import Settings
-from chatbot.models import build_assistant, index_directory
+from chatbot.models import index_directory
+from chatbot.serving import build_assistant
 from chatbot.types import ReplyKind
 from knowledge_base.demo import CONVERSATIONS
 from knowledge_base.ingest import IngestOptions, ingest_file
