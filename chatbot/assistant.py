@@ -49,8 +49,7 @@ class Assistant:
             )
         models: ServingModels = self.models.current  # one bundle for the whole turn, even if a swap happens
         state = self.log.load_state(session_id)
-        intent = models.intents.predict(text) if models.intents is not None else None
-        hits = models.retriever.retrieve(text)
+        intent, hits = models.analyse(text)
         reply, new_state = models.composer.compose(text, intent=intent, hits=hits, state=state)
         logged = mask_pii(text) if self.mask_logged_pii else text
         latency_ms = (time.perf_counter() - started) * 1000

@@ -18,14 +18,16 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from chatbot.batching import MicroBatcher
 from chatbot.composer import Composer, Policy
 from chatbot.config import Settings
 from chatbot.intent import IntentPredictor
 from chatbot.retrieval import Retriever
 from chatbot.templates import TemplateSet, load_templates
+from chatbot.types import Hit, IntentPrediction
 from knowledge_base.errors import ChatbotError
 from knowledge_base.index import Encoder, QAIndex, build_qa_index
 from knowledge_base.store import KnowledgeBase
@@ -33,15 +35,36 @@ from knowledge_base.types import QAPair
 
 logger = logging.getLogger(__name__)
 
+Analysis = tuple[IntentPrediction | None, tuple[Hit, ...]]
+
 BASE_RETRIEVAL_THRESHOLD = 0.5  # cosine; measured on the demo company (benchmarks/README.md)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ServingModels:
+    """One model version: intent predictor, retriever and composer, with a micro-batcher in front of both models."""
+
     version: str
     retriever: Retriever
     intents: IntentPredictor | None
     composer: Composer
+    batcher: MicroBatcher[str, Analysis] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.batcher = MicroBatcher(self._analyse_many, name=f"models-{self.version}")
+
+    def analyse(self, text: str) -> Analysis:
+        """Intent prediction and retrieval hits for one message (batched with concurrent ones)."""
+        assert self.batcher is not None
+        return self.batcher(text)
+
+    def _analyse_many(self, texts: Sequence[str]) -> list[Analysis]:
+        intents = self.intents.predict_many(texts) if self.intents is not None else [None] * len(texts)
+        return list(zip(intents, self.retriever.retrieve_many(texts), strict=True))
+
+    def close(self) -> None:
+        if self.batcher is not None:
+            self.batcher.close()
 
 
 def index_directory(indexes_dir: Path, encoder_name: str, pairs: Sequence[QAPair]) -> Path:
@@ -200,7 +223,8 @@ class ModelHolder:
                 self.last_error = f"{type(error).__name__}: {error}"
                 logger.error("keeping model %s: the new one failed to load: %s", self._current.version, error)
                 return False
-            self._current = fresh
+            old, self._current = self._current, fresh
+            old.close()  # requests already holding it finish; its worker stops once its queue is empty
             self.last_error = None
             self.swaps += 1
             logger.info("now serving %s", fresh.version)
@@ -223,6 +247,7 @@ class ModelHolder:
 
     def stop(self) -> None:
         self._stop.set()
+        self._current.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

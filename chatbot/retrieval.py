@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from chatbot.types import Hit
 from knowledge_base.index import Encoder, QAIndex
@@ -25,8 +25,13 @@ class Retriever:
         self.allowed = frozenset(allowed) if allowed is not None else None
 
     def retrieve(self, text: str) -> tuple[Hit, ...]:
-        vectors = self.encoder.encode([text])
+        return self.retrieve_many([text])[0]
+
+    def retrieve_many(self, texts: Sequence[str]) -> list[tuple[Hit, ...]]:
+        vectors = self.encoder.encode(list(texts))
         extra = 0 if self.allowed is None else min(len(self.index), self.top_k * 2)
-        found = self.index.search(vectors, self.top_k + extra)[0]
-        hits = [Hit(qa_id, score) for qa_id, score in found if self.allowed is None or qa_id in self.allowed]
-        return tuple(hits[: self.top_k])
+        results = []
+        for found in self.index.search(vectors, self.top_k + extra):
+            hits = [Hit(qa_id, score) for qa_id, score in found if self.allowed is None or qa_id in self.allowed]
+            results.append(tuple(hits[: self.top_k]))
+        return results

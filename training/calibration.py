@@ -85,7 +85,10 @@ def choose_retrieval_threshold(
         return default, f"no validation questions: default threshold {default}"
     order = np.argsort(-top_scores)
     gains = np.where(correct[order], 1.0, -wrong_answer_cost)
-    cumulative = np.cumsum(gains)
+    ranked = top_scores[order]
+    # a cut can only fall after the last of equal scores: `score >= threshold` answers all of them
+    tie_group_ends = np.r_[ranked[:-1] != ranked[1:], True]
+    cumulative = np.where(tie_group_ends, np.cumsum(gains), -np.inf)
     best = int(np.argmax(cumulative))
     if cumulative[best] <= 0:
         threshold = float(top_scores[order[0]]) + 1e-6

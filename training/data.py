@@ -86,6 +86,8 @@ def assign_groups(
         n = len(groups)
         n_test = max(1, round(n * test_fraction)) if n >= 3 else 0
         n_validation = max(1, round(n * validation_fraction)) if n >= 3 else 0
+        if n >= 3:
+            n_validation = min(n_validation, n - n_test - 1)  # every intent keeps a training group
         for i, group in enumerate(groups):
             assignment[group] = "test" if i < n_test else "validation" if i < n_test + n_validation else "train"
     return assignment
@@ -175,7 +177,7 @@ def load_training_data(
     kb: KnowledgeBase, *, dataset_ids: Sequence[int] | None, args: TrainingArguments
 ) -> TrainingData:
     """Training data from the given dataset versions (default: every active one)."""
-    versions = [kb.dataset(i) for i in dataset_ids] if dataset_ids else kb.datasets(include_retired=False)
+    versions = [kb.dataset(i) for i in dataset_ids] if dataset_ids is not None else kb.datasets(include_retired=False)
     if not versions:
         raise InputError(
             "there is nothing to train on; import transcripts first with `chatbot ingest FILE`",

@@ -32,6 +32,8 @@ def intent_metrics(
     """
     from sklearn.metrics import f1_score, precision_recall_fscore_support
 
+    if len(true_labels) == 0:
+        return {"n": 0, "threshold": threshold, "primary_metric": INTENT_PRIMARY, "note": "no test examples"}
     names = list(label_names)
     top = probabilities.argmax(axis=1)
     confidence = probabilities.max(axis=1)
@@ -41,7 +43,9 @@ def intent_metrics(
     if oos_label is not None:
         fallback |= np.array([p == oos_label for p in raw])
     final = [oos_label if (f and oos_label is not None) else p for p, f in zip(raw, fallback, strict=True)]
-    is_oos = np.array([label == oos_label for label in y]) if oos_label is not None else np.zeros(len(y), bool)
+    is_oos = (
+        np.array([label == oos_label for label in y], dtype=bool) if oos_label is not None else np.zeros(len(y), bool)
+    )
     in_scope = ~is_oos
     report: dict[str, object] = {"n": len(y), "threshold": threshold}
     classes = sorted(set(y) | set(raw))

@@ -85,7 +85,10 @@ class TrainingArguments:
         if self.max_steps is not None and self.max_steps < 1:
             raise ConfigError(f"training argument max_steps must be a positive integer or None, got {self.max_steps!r}")
         if not (self.train_intent or self.train_retriever):
-            raise ConfigError("a training run must train the intent classifier, the retriever, or both")
+            raise ConfigError(
+                "training arguments train_intent and train_retriever are both False (--no-intent --no-retriever);"
+                " a training run must train the intent classifier, the retriever, or both"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -233,3 +233,10 @@ def test_no_validation_questions_give_the_default() -> None:
     assert threshold == 0.42
     assert "no validation questions" in rule
     assert choose_retrieval_threshold(np.zeros(0), np.zeros(0, bool))[0] == 0.5
+
+
+def test_a_cheaper_wrong_answer_answers_more_questions() -> None:
+    scores = np.array([0.9, 0.8, 0.7])
+    correct = np.array([True, False, True])
+    assert choose_retrieval_threshold(scores, correct)[0] == pytest.approx(0.9)  # 1 right beats 2 right - 2
+    assert choose_retrieval_threshold(scores, correct, wrong_answer_cost=0.5)[0] == pytest.approx(0.7)  # 2 - 0.5

@@ -438,3 +438,13 @@ def test_fingerprint_changes_with_a_label_and_not_with_dataset_ids() -> None:
         base.fingerprint
     )
     assert split_training_data(examples, [], args=TrainingArguments(), dataset_ids=[9]).fingerprint == base.fingerprint
+
+
+def test_fingerprint_changes_when_only_a_text_changes() -> None:
+    examples = examples_for({"a": 5, "b": 5})
+    pairs = [RetrievalPair(f"question {n}", f"answer {n}", f"a-{n}", "a") for n in range(5)]
+    base = split_training_data(examples, pairs, args=TrainingArguments())
+    edited_example = [IntentExample(e.text + "!", e.label, e.group) if e.group == "b-2" else e for e in examples]
+    edited_pair = [RetrievalPair(p.question, p.answer + " today", p.group, p.intent) for p in pairs]
+    assert split_training_data(edited_example, pairs, args=TrainingArguments()).fingerprint != base.fingerprint
+    assert split_training_data(examples, edited_pair, args=TrainingArguments()).fingerprint != base.fingerprint

@@ -231,7 +231,9 @@ def bitext(folder: Path, *, seed: int, limit_per_class: int | None) -> Benchmark
     parts: dict[str, list[RetrievalPair]] = {"train": [], "validation": [], "test": []}
     for row in rows:
         parts[assignment[row.group]].append(row)
-    as_examples = {name: tuple(IntentExample(p.question, p.intent or "", p.group) for p in ps) for name, ps in parts.items()}
+    as_examples = {
+        name: tuple(IntentExample(p.question, p.intent or "", p.group) for p in ps) for name, ps in parts.items()
+    }
     train = _limited(as_examples["train"], limit_per_class, seed)
     kept = {e.group for e in train}
     corpus = tuple(p for p in parts["train"] if p.group in kept)
