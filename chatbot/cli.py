@@ -326,24 +326,14 @@ def _first_start_training(settings: Settings) -> TrainingJob | None:
 
 
 def _ensure_demo(settings: Settings) -> None:
-    import shutil
+    from chatbot.demo import ensure_demo
 
-    from knowledge_base.demo import CONVERSATIONS, TEMPLATES
-    from knowledge_base.ingest import IngestOptions, ingest_file
-    from knowledge_base.store import KnowledgeBase
-
-    templates = settings.data_dir / "templates.toml"
-    if settings.templates_file is None and not templates.exists():
-        templates.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(TEMPLATES, templates)
-    with KnowledgeBase(settings.db_path) as kb:
-        if kb.datasets():
-            return
-        report = ingest_file(
-            kb, CONVERSATIONS, IngestOptions(mask_pii=settings.mask_pii, uploaded_by="demo", name="demo company")
+    version = ensure_demo(settings)
+    if version is not None:
+        print(
+            f"imported the demo company: {version.n_conversations} conversations, {version.n_qa_pairs} QA pairs",
+            flush=True,
         )
-    d = report.dataset
-    print(f"imported the demo company: {d.n_conversations} conversations, {d.n_qa_pairs} QA pairs", flush=True)
 
 
 # -- output ----------------------------------------------------------------------------------------
