@@ -34,8 +34,13 @@ class IntentPredictor:
         return self.predict_many([text])[0]
 
     def predict_many(self, texts: Sequence[str]) -> list[IntentPrediction]:
-        probabilities = self.classifier.probabilities(list(texts))
-        return [self._prediction(row) for row in probabilities]
+        return self.from_logits(self.classifier.logits(list(texts)))
+
+    def from_logits(self, logits: np.ndarray) -> list[IntentPrediction]:
+        """Predictions from raw logits (calibrated here), e.g. from a pass shared with retrieval."""
+        from training.intent import softmax
+
+        return [self._prediction(row) for row in softmax(logits / self.classifier.config.temperature)]
 
     def _prediction(self, row: np.ndarray) -> IntentPrediction:
         order = np.argsort(-row)[: self.alternatives + 1]

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chatbot.batching import MicroBatcher
 from chatbot.composer import Composer, Policy
@@ -32,6 +33,9 @@ from knowledge_base.errors import ChatbotError
 from knowledge_base.index import Encoder, QAIndex, build_qa_index
 from knowledge_base.store import KnowledgeBase
 from knowledge_base.types import QAPair
+
+if TYPE_CHECKING:
+    from training.registry import RunInfo
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +52,7 @@ class ServingModels:
     retriever: Retriever
     intents: IntentPredictor | None
     composer: Composer
+    shared: bool = False  # retrieval uses the intent classifier's embeddings: one forward pass for both
     batcher: MicroBatcher[str, Analysis] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -59,6 +64,9 @@ class ServingModels:
         return self.batcher(text)
 
     def _analyse_many(self, texts: Sequence[str]) -> list[Analysis]:
+        if self.shared and self.intents is not None:
+            embeddings, logits = self.intents.classifier.embed_and_logits(list(texts))
+            return list(zip(self.intents.from_logits(logits), self.retriever.search_many(embeddings), strict=True))
         intents = self.intents.predict_many(texts) if self.intents is not None else [None] * len(texts)
         return list(zip(intents, self.retriever.retrieve_many(texts), strict=True))
 
@@ -142,25 +150,26 @@ def _load_base(
     )
 
 
-def _load_run(settings: Settings, run: object, answers: dict[int, QAPair]) -> ServingModels:
-    import json
-
-    from training.encoder import SentenceEncoder
+def _load_run(settings: Settings, run: RunInfo, answers: dict[int, QAPair]) -> ServingModels:
+    from training.artifacts import load_serving_encoder, read_serving_config
     from training.intent import IntentClassifier
-    from training.registry import RunInfo
 
-    assert isinstance(run, RunInfo)
     version = f"run:{run.id}"
-    if "retriever" in run.components:
-        encoder: Encoder = SentenceEncoder(run.path / "retriever", name=version)
-        threshold_file = run.path / "retriever" / "threshold.json"
-        retrieval_threshold = float(json.loads(threshold_file.read_text())["threshold"])
-        index = QAIndex.load(run.path / "index", encoder=version)
+    classifier = IntentClassifier.load(run.path / "intent") if "intent" in run.components else None
+    intents = IntentPredictor(classifier) if classifier is not None else None
+    shared = False
+    if "index" in run.components:
+        config = read_serving_config(run.path)
+        encoder = load_serving_encoder(run.path, run.id, classifier=classifier)
+        index = QAIndex.load(run.path / "index", encoder=encoder.name)
+        retrieval_threshold = config.retrieval_threshold
+        shared = config.retrieval_encoder == "intent_body"
     else:
+        from training.encoder import SentenceEncoder
+
         encoder = SentenceEncoder.from_base(settings.base_model)
         retrieval_threshold = BASE_RETRIEVAL_THRESHOLD
         index = load_or_build_index(list(answers.values()), encoder, settings.indexes_dir)
-    intents = IntentPredictor(IntentClassifier.load(run.path / "intent")) if "intent" in run.components else None
     templates = _templates(settings, known_intents=intents.labels if intents else None)
     policy = _policy(
         settings,
@@ -172,6 +181,7 @@ def _load_run(settings: Settings, run: object, answers: dict[int, QAPair]) -> Se
         retriever=Retriever(encoder=encoder, index=index, top_k=settings.retrieval_top_k, allowed=answers.keys()),
         intents=intents,
         composer=Composer(answers=answers, templates=templates, policy=policy, model_version=version),
+        shared=shared,
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+import numpy as np
+
 from chatbot.types import Hit
 from knowledge_base.index import Encoder, QAIndex
 
@@ -28,7 +30,10 @@ class Retriever:
         return self.retrieve_many([text])[0]
 
     def retrieve_many(self, texts: Sequence[str]) -> list[tuple[Hit, ...]]:
-        vectors = self.encoder.encode(list(texts))
+        return self.search_many(self.encoder.encode(list(texts)))
+
+    def search_many(self, vectors: np.ndarray) -> list[tuple[Hit, ...]]:
+        """Hits for query vectors already computed by this retriever's encoder (e.g. in a shared pass)."""
         extra = 0 if self.allowed is None else min(len(self.index), self.top_k * 2)
         results = []
         for found in self.index.search(vectors, self.top_k + extra):

@@ -117,7 +117,6 @@ class TqdmProgress:
     def close(self) -> None:
         self._close_steps()
         if self.systems is not None:
-            self.systems.refresh()
             self.systems.close()
             self.systems = None
 
@@ -129,7 +128,7 @@ def _training_arguments(options: argparse.Namespace) -> Any:
     return TrainingArguments(seed=options.seed, device=options.device, max_steps=options.max_steps, **epochs)
 
 
-def _settings(options: argparse.Namespace, systems: Sequence[str], index_texts: Sequence[str]) -> dict[str, Any]:
+def _settings(options: argparse.Namespace, systems: Sequence[str]) -> dict[str, Any]:
     return {
         "dataset": options.dataset,
         "limit_per_class": options.limit_per_class,
@@ -138,7 +137,6 @@ def _settings(options: argparse.Namespace, systems: Sequence[str], index_texts: 
         "max_steps": options.max_steps,
         "seed": options.seed,
         "device": options.device,
-        "index_text": list(index_texts),
         "base_model": options.base_model,
     }
 
@@ -148,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     options = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # some libraries (bm25s) set their own loggers to DEBUG
+        handler.setLevel(logging.WARNING)
     from training.base_model import locate_base_model
     from training.device import resolve_hardware
 
@@ -188,7 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             outcome = run_benchmark(bench, config, progress)
         finally:
             progress.close()
-    settings = _settings(options, systems, index_texts) | {"training_arguments": args.to_dict()} | outcome.details
+    settings = _settings(options, systems) | {"training_arguments": args.to_dict()} | outcome.details
+    if bench.retrieval is not None:
+        settings["index_text"] = list(index_texts)
     result = build_result(
         dataset=bench.name, split=bench.split, device=hardware.name, systems=outcome.systems, settings=settings
     )

@@ -96,12 +96,21 @@ class IntentClassifier:
         return IntentClassifier(self.module, self.tokenizer, config, self.device)
 
     def logits(self, texts: Sequence[str], *, batch_size: int = 128) -> np.ndarray:
-        """Uncalibrated logits, shape (len(texts), len(labels)); batches sorted by length for speed."""
+        """Uncalibrated logits, shape (len(texts), len(labels))."""
+        return self.embed_and_logits(texts, batch_size=batch_size)[1]
+
+    def embed_and_logits(self, texts: Sequence[str], *, batch_size: int = 128) -> tuple[np.ndarray, np.ndarray]:
+        """One forward pass: the normalised sentence embeddings (which retrieval can share) and the logits.
+
+        Batches are sorted by length, so padding is short.
+        """
         import torch
 
         self.module.eval()
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        dimension = self.module.head.in_features
+        embeddings = np.zeros((len(texts), dimension), dtype=np.float32)
+        logits = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
                 chunk = order[start : start + batch_size]
@@ -112,8 +121,10 @@ class IntentClassifier:
                     max_length=self.config.max_length,
                     return_tensors="pt",
                 ).to(self.device)
-                out[chunk] = self.module(**batch)["logits"].float().cpu().numpy()
-        return out
+                pooled = self.module.embed(**batch)
+                embeddings[chunk] = pooled.float().cpu().numpy()
+                logits[chunk] = self.module.head(pooled).float().cpu().numpy()
+        return embeddings, logits
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         return softmax(self.logits(texts) / self.config.temperature)
@@ -146,6 +157,26 @@ class IntentClassifier:
         module.to(device).eval()
         tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
         return cls(module, tokenizer, config, device)
+
+
+class IntentBodyEncoder:
+    """The intent classifier's body as a sentence encoder (`knowledge_base.index.Encoder`), so retrieval can
+    share the classifier's forward pass."""
+
+    def __init__(self, classifier: IntentClassifier, *, name: str) -> None:
+        self.classifier = classifier
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dimension(self) -> int:
+        return int(self.classifier.module.head.in_features)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.classifier.embed_and_logits(list(texts))[0]
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ through the registry: an error or a kill half way leaves no run behind and the p
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 import time
@@ -16,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from knowledge_base.index import build_qa_index
+from knowledge_base.index import Encoder, build_qa_index
 from knowledge_base.store import KnowledgeBase
+from training.artifacts import SERVING_FILE, encoder_name, load_serving_encoder
 from training.base_model import locate_base_model
 from training.calibration import choose_intent_threshold, choose_retrieval_threshold, fit_temperature
 from training.data import Split, TrainingData, load_training_data
@@ -64,38 +66,38 @@ def train_run(
     with registry.begin_run() as run, tempfile.TemporaryDirectory(prefix="chatbot-train-") as scratch:
         work = Path(scratch)
         trains_intent = args.train_intent and data.intents is not None and len(data.labels) >= 2
+        classifier = None
         if trains_intent:
             assert data.intents is not None
             stage = time.perf_counter()
             report({"stage": "intent", "step": 0, "total": 0, "message": "training the intent classifier"})
-            metrics.update(
-                _intent_stage(
-                    data, data.intents, run, base_path, args, hardware, work, current, progress, show_progress_bar
-                )
+            intent_metrics_, classifier = _intent_stage(
+                data, data.intents, run, base_path, args, hardware, work, current, progress, show_progress_bar
             )
+            metrics.update(intent_metrics_)
             timings["intent"] = time.perf_counter() - stage
         elif args.train_intent:
             metrics["intent_skipped"] = "the data has fewer than two intents; only the retriever was trained"
         if args.train_retriever and data.retrieval is not None and len(data.retrieval.train) >= 2:
             stage = time.perf_counter()
             report({"stage": "retriever", "step": 0, "total": 0, "message": "training the retrieval encoder"})
-            metrics.update(
-                _retrieval_stage(
-                    data.retrieval,
-                    run,
-                    base_path,
-                    base_model,
-                    args,
-                    hardware,
-                    work,
-                    current,
-                    progress,
-                    show_progress_bar,
-                )
+            retrieval_metrics_, served = _retrieval_stage(
+                data.retrieval,
+                run,
+                base_path,
+                base_model,
+                args,
+                hardware,
+                work,
+                current,
+                progress,
+                show_progress_bar,
+                classifier,
             )
+            metrics.update(retrieval_metrics_)
             timings["retriever"] = time.perf_counter() - stage
             stage = time.perf_counter()
-            _build_serving_index(run, serving_pairs, show_progress_bar)
+            _build_serving_index(run, serving_pairs, served, show_progress_bar)
             timings["index"] = time.perf_counter() - stage
         if "intent" not in metrics and "retrieval" not in metrics:
             from knowledge_base.errors import InputError
@@ -217,7 +219,7 @@ def _intent_stage(
     current: RunInfo | None,
     progress: ProgressFn | None,
     show_progress_bar: bool,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], Any]:
     from training.intent import IntentClassifier
 
     labels = list(data.labels)
@@ -257,7 +259,7 @@ def _intent_stage(
             oos_label=promoted.config.oos_label,
         )
         result["intent_current"]["run_id"] = current.id
-    return result
+    return result, classifier
 
 
 def _retrieval_stage(
@@ -271,8 +273,11 @@ def _retrieval_stage(
     current: RunInfo | None,
     progress: ProgressFn | None,
     show_progress_bar: bool,
-) -> dict[str, Any]:
+    classifier: Any | None,
+) -> tuple[dict[str, Any], Encoder]:
+    """Train the retriever, then choose which encoder serves retrieval (see `choose_serving_encoder`)."""
     from training.encoder import SentenceEncoder
+    from training.intent import IntentBodyEncoder
     from training.retriever import train_retriever
 
     model = train_retriever(
@@ -285,27 +290,54 @@ def _retrieval_stage(
         show_progress_bar=show_progress_bar,
     )
     model.save(str(run.component_dir("retriever")))
-    encoder = SentenceEncoder(run.path / "retriever", name=f"run:{run.run_id}", device=hardware.device)
-    corpus = list(split.train)
-    validation = run_retrieval(encoder, list(split.validation), corpus)
-    threshold, rule = choose_retrieval_threshold(validation.top_scores, validation.correct_at_1)
-    result: dict[str, Any] = {"retrieval": run_retrieval(encoder, list(split.test), corpus).metrics()}
-    result["retrieval"]["threshold"] = threshold
-    result["retrieval"]["threshold_rule"] = rule
-    (run.path / "retriever" / "threshold.json").write_text(f'{{"threshold": {threshold}}}\n')
+    candidates: dict[str, Encoder] = {
+        "retriever": SentenceEncoder(
+            run.path / "retriever", name=encoder_name(run.run_id, "retriever"), device=hardware.device
+        )
+    }
+    if classifier is not None:
+        candidates["intent_body"] = IntentBodyEncoder(classifier, name=encoder_name(run.run_id, "intent_body"))
+    corpus, validation, test = list(split.train), list(split.validation), list(split.test)
+    result: dict[str, Any] = {}
+    validated = {}
+    for name, encoder in candidates.items():
+        validated[name] = run_retrieval(encoder, validation, corpus)
+        result[f"retrieval_{name}"] = run_retrieval(encoder, test, corpus).metrics()
+    chosen, rule = choose_serving_encoder({name: v.metrics()["mrr"] for name, v in validated.items()})
+    threshold, threshold_rule = choose_retrieval_threshold(validated[chosen].top_scores, validated[chosen].correct_at_1)
+    result["retrieval"] = {**result[f"retrieval_{chosen}"], "threshold": threshold, "threshold_rule": threshold_rule}
+    result["serving"] = {"retrieval_encoder": chosen, "rule": rule}
+    (run.path / SERVING_FILE).write_text(
+        json.dumps({"retrieval_encoder": chosen, "retrieval_threshold": threshold}, indent=2) + "\n"
+    )
     base = SentenceEncoder(base_path, name=f"base:{base_model}", device=hardware.device)
-    result["retrieval_base"] = run_retrieval(base, list(split.test), corpus).metrics()
-    if current is not None and "retriever" in current.components:
-        promoted = SentenceEncoder(current.path / "retriever", name=f"run:{current.id}", device=hardware.device)
-        result["retrieval_current"] = run_retrieval(promoted, list(split.test), corpus).metrics()
-        result["retrieval_current"]["run_id"] = current.id
-    return result
+    result["retrieval_base"] = run_retrieval(base, test, corpus).metrics()
+    if current is not None and (current.path / SERVING_FILE).is_file():
+        promoted = load_serving_encoder(current.path, current.id, device=hardware.device)
+        result["retrieval_current"] = {**run_retrieval(promoted, test, corpus).metrics(), "run_id": current.id}
+    return result, candidates[chosen]
 
 
-def _build_serving_index(run: RunWriter, pairs: Sequence[Any], show_progress_bar: bool) -> None:
-    """The index the server will search: every QA pair of the run's datasets, embedded by the new encoder."""
-    from training.encoder import SentenceEncoder
+SHARE_TOLERANCE = 0.02  # MRR points the shared encoder may lose on validation and still serve
 
-    encoder = SentenceEncoder(run.path / "retriever", name=f"run:{run.run_id}")
+
+def choose_serving_encoder(validation_mrr: dict[str, float]) -> tuple[str, str]:
+    """Serve retrieval with the intent classifier's body (one forward pass for both models) unless the
+    dedicated retriever is better on validation by more than SHARE_TOLERANCE."""
+    if "intent_body" not in validation_mrr:
+        return "retriever", "no intent classifier in this run: the retriever serves"
+    shared, own = validation_mrr["intent_body"], validation_mrr["retriever"]
+    if shared >= own - SHARE_TOLERANCE:
+        return "intent_body", (
+            f"validation MRR {shared:.4f} with the intent body vs {own:.4f} with the retriever: within"
+            f" {SHARE_TOLERANCE}, so one encoder pass serves both models"
+        )
+    return "retriever", (
+        f"validation MRR {own:.4f} with the retriever vs {shared:.4f} with the intent body: the retriever serves"
+    )
+
+
+def _build_serving_index(run: RunWriter, pairs: Sequence[Any], encoder: Encoder, show_progress_bar: bool) -> None:
+    """The index the server will search: every QA pair of the run's datasets, embedded by the serving encoder."""
     index = build_qa_index(list(pairs), encoder, progress=show_progress_bar)
     index.save(run.path / "index")

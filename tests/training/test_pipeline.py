@@ -230,3 +230,24 @@ def test_cli_train_and_models(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert listing.startswith("* ") and "retrieval.mrr" in listing
     assert main(["models", "rollback", "--data-dir", data]) == 1
     assert "nothing to roll back to" in capsys.readouterr().err
+
+
+def test_promoted_run_serves_answers_with_its_version(trained: tuple[Path, TrainResult]) -> None:
+    from chatbot.config import Settings
+    from chatbot.serving import build_assistant
+
+    root, _ = trained
+    registry = Registry(root / "models")
+    current = registry.current()
+    assert current is not None
+    serving = json.loads((current.path / "serving.json").read_text())
+    assert serving["retrieval_encoder"] in {"retriever", "intent_body"}
+    assistant = build_assistant(Settings(data_dir=root))
+    try:
+        turn = assistant.respond("what are your opening hours")
+        assert turn.reply.explanation.model_version == f"run:{current.id}"
+        assert turn.reply.explanation.intent is not None
+        assert turn.reply.explanation.intent.label == "opening_hours"
+        assert assistant.models.current.shared == (serving["retrieval_encoder"] == "intent_body")
+    finally:
+        assistant.close()

@@ -111,6 +111,8 @@ def fit_setfit(
         raise SystemUnavailable(f"setfit is not installed ({error}); pip install -e '.[bench]'") from None
     from datasets import Dataset
 
+    from training.progress import quiet
+
     index = {name: i for i, name in enumerate(label_names)}
     model = SetFitModel.from_pretrained(str(base_path), local_files_only=True, device=device)
     args = SetFitArguments(
@@ -125,7 +127,9 @@ def fit_setfit(
         show_progress_bar=False,
     )
     dataset = Dataset.from_dict({"text": list(texts), "label": [index[label] for label in labels]})
-    Trainer(model=model, args=args, train_dataset=dataset).train()
+    trainer = Trainer(model=model, args=args, train_dataset=dataset)
+    quiet(trainer)  # no log dicts on stdout
+    trainer.train()
     return SetFitIntentModel(model, tuple(label_names))
 
 
