@@ -4,6 +4,7 @@ file and table, and the cheap baselines. No model is trained here."""
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -21,9 +22,19 @@ from training.bench.report import (
     validate_result,
     write_result,
 )
-from training.bench.runner import _merge, check_systems, default_systems, score_intent, score_ranker
+from training.bench.runner import (
+    BenchConfig,
+    _merge,
+    check_systems,
+    default_systems,
+    run_benchmark,
+    score_intent,
+    score_ranker,
+)
 from training.benchmark import build_parser
 from training.data import IntentExample
+from training.device import Hardware
+from training.training_args import TrainingArguments
 
 VERSIONS = {
     "python": "3.11.9",
@@ -223,6 +234,24 @@ def test_tfidf_lr_beats_chance_on_a_tiny_dataset() -> None:
     result = score_intent(model, task, threshold=0.0)
     assert result["accuracy"] > 0.5 > 1 / len(labels)
     assert set(result) == {"accuracy", "macro_f1", "predict_ms_per_query"}
+
+
+def test_a_system_that_cannot_run_is_recorded_not_dropped(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "setfit", None)  # import fails as if not installed
+    labels = tuple(sorted(KEYWORDS))
+    bench = Benchmark("toy", "toy split", intent=IntentTask(tuple(_synthetic(0)), (), tuple(_synthetic(2)), labels))
+    config = BenchConfig(
+        systems=("setfit", "tfidf_lr"),
+        base_model="unused",
+        base_path=tmp_path,
+        args=TrainingArguments(),
+        hardware=Hardware("cpu", "fp32", "cpu"),
+        work_dir=tmp_path,
+    )
+    outcome = run_benchmark(bench, config)
+    assert list(outcome.systems) == ["setfit", "tfidf_lr"]
+    assert str(outcome.systems["setfit"]["error"]).startswith("SystemUnavailable: setfit is not installed")
+    assert outcome.systems["tfidf_lr"]["accuracy"] > 0.5
 
 
 def test_bm25_ranks_the_exact_question_first() -> None:

@@ -110,6 +110,7 @@ def fit_setfit(
     except ImportError as error:
         raise SystemUnavailable(f"setfit is not installed ({error}); pip install -e '.[bench]'") from None
     from datasets import Dataset
+    from transformers.trainer_callback import ProgressCallback
 
     from training.progress import quiet
 
@@ -128,7 +129,8 @@ def fit_setfit(
     )
     dataset = Dataset.from_dict({"text": list(texts), "label": [index[label] for label in labels]})
     trainer = Trainer(model=model, args=args, train_dataset=dataset)
-    quiet(trainer)  # no log dicts on stdout
+    quiet(trainer)  # no log dicts on stdout: neither the printer nor the tqdm bar's tqdm.write
+    trainer.remove_callback(ProgressCallback)
     trainer.train()
     return SetFitIntentModel(model, tuple(label_names))
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,42 +105,27 @@ def run_benchmark(bench: Benchmark, config: BenchConfig, progress: ProgressFn | 
     report = progress or (lambda _event: None)
     shared = _Shared(config)
     outcome = BenchOutcome()
-    intent_names = [n for n in config.systems if bench.intent and n in INTENT_SYSTEMS]
-    retrieval_names = [n for n in config.systems if bench.retrieval and n in RETRIEVAL_SYSTEMS]
-    total = len(intent_names) + len(retrieval_names)
-    step = 0
-    for name in intent_names:
-        assert bench.intent is not None
-        report({"stage": "system", "system": f"{name} (intent)", "step": step, "total": total})
-        result = _guard(config, lambda n=name: _intent_system(n, bench.intent, config, shared, outcome, progress))
-        _merge(outcome.systems, name, result)
-        step += 1
-    for name in retrieval_names:
-        assert bench.retrieval is not None
-        report({"stage": "system", "system": f"{name} (retrieval)", "step": step, "total": total})
+    plan = [(n, "intent") for n in config.systems if bench.intent and n in INTENT_SYSTEMS]
+    plan += [(n, "retrieval") for n in config.systems if bench.retrieval and n in RETRIEVAL_SYSTEMS]
+    for step, (name, kind) in enumerate(plan):
+        report({"stage": "system", "system": f"{name} ({kind})", "step": step, "total": len(plan)})
         try:
-            results = _retrieval_system(name, bench.retrieval, config, shared, outcome, progress)
+            if kind == "intent":
+                assert bench.intent is not None
+                results = {name: _intent_system(name, bench.intent, config, shared, outcome, progress)}
+            else:
+                assert bench.retrieval is not None
+                results = _retrieval_system(name, bench.retrieval, config, shared, outcome, progress)
         except Exception as error:
             if config.fail_fast:
                 raise
-            logger.warning("system %s failed", name, exc_info=True)
+            if not isinstance(error, SystemUnavailable):
+                logger.warning("benchmark system %s (%s) failed", name, kind, exc_info=True)
             results = {name: {"error": one_line(error)}}
         for system, result in results.items():
             _merge(outcome.systems, system, result)
-        step += 1
-    report({"stage": "system", "system": "done", "step": total, "total": total, "done": True})
+    report({"stage": "system", "system": "done", "step": len(plan), "total": len(plan), "done": True})
     return outcome
-
-
-def _guard(config: BenchConfig, run: Callable[[], SystemResult]) -> SystemResult:
-    try:
-        return run()
-    except Exception as error:
-        if config.fail_fast:
-            raise
-        if not isinstance(error, SystemUnavailable):
-            logger.warning("a benchmark system failed", exc_info=True)
-        return {"error": one_line(error)}
 
 
 def _merge(systems: dict[str, SystemResult], name: str, result: SystemResult) -> None:
