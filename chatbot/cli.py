@@ -14,7 +14,6 @@ from knowledge_base.errors import ChatbotError
 from knowledge_base.types import DatasetVersion
 
 if TYPE_CHECKING:
-    from training.jobs import TrainingJob
     from training.registry import RunInfo
 
 EXIT_ERROR = 1
@@ -285,12 +284,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from chatbot.app import build_app
-    from chatbot.serving import build_assistant
+    from chatbot.serving import build_assistant, start_first_training
 
     if args.demo:
         _ensure_demo(settings)
     assistant = build_assistant(settings, progress=True, watch=True)
-    job = _first_start_training(settings) if args.demo else None
+    job = start_first_training(settings) if args.demo else None
+    if job is not None:
+        print("no trained model yet: training the demo models in the background (see /api/health)", flush=True)
     app = build_app(assistant, job=job)
     print(f"serving on http://{settings.host}:{settings.port}/ (model {assistant.model_version})", flush=True)
     try:
@@ -298,31 +299,6 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         assistant.close()
     return 0
-
-
-def _first_start_training(settings: Settings) -> TrainingJob | None:
-    """On a fresh install, train the demo models in the background; the watcher swaps them in when promoted."""
-    from training.jobs import TrainingJob
-    from training.pipeline import train_run
-    from training.registry import Registry
-    from training.training_args import TrainingArguments
-
-    if Registry(settings.models_dir).runs():
-        return None
-
-    def train(progress: Callable[[dict[str, object]], None]) -> object:
-        return train_run(
-            db_path=settings.db_path,
-            models_dir=settings.models_dir,
-            base_model=settings.base_model,
-            args=TrainingArguments(),
-            progress=progress,
-        )
-
-    job = TrainingJob(train)
-    job.start()
-    print("no trained model yet: training the demo models in the background (see /api/health)", flush=True)
-    return job
 
 
 def _ensure_demo(settings: Settings) -> None:
