@@ -9,6 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chatbot.assistant import MAX_MESSAGE_CHARS, Assistant
 from chatbot.errors import InputError, UnknownSessionError, UnknownTurnError
@@ -36,7 +37,7 @@ class ChatResponse(BaseModel):
 
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    turn_id: StrictInt
+    turn_id: StrictInt = Field(..., ge=1, le=2**63 - 1)
     rating: Literal["up", "down"]
     comment: StrictStr | None = Field(None, max_length=2000)
 
@@ -97,6 +98,10 @@ def install_error_handlers(app: FastAPI) -> None:
     def input_error(request: Request, error: InputError) -> JSONResponse:
         status = 404 if isinstance(error, UnknownSessionError | UnknownTurnError) else 400
         return JSONResponse({"error": str(error)}, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(error.detail)}, status_code=error.status_code, headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
     def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from chatbot.errors import InputError, UnknownSessionError
 from chatbot.log import ConversationLog
 from chatbot.models import ModelHolder, ServingModels
-from chatbot.types import TurnRecord
+from chatbot.types import Reply, TurnRecord
 from knowledge_base.pii import mask_pii
 
 MAX_MESSAGE_CHARS = 2000
@@ -25,6 +26,12 @@ def validate_message(message: object) -> str:
             "the message is too long", expected=f"at most {MAX_MESSAGE_CHARS} characters", found=f"{len(text)}"
         )
     return text
+
+
+def masked_reply(reply: Reply) -> Reply:
+    """The reply as the log keeps it: personal data in its text and in the slot values masked."""
+    slots = {name: mask_pii(value) for name, value in reply.explanation.slots.items()}
+    return replace(reply, text=mask_pii(reply.text), explanation=replace(reply.explanation, slots=slots))
 
 
 class Assistant:
@@ -51,9 +58,14 @@ class Assistant:
         state = self.log.load_state(session_id)
         intent, hits = models.analyse(text)
         reply, new_state = models.composer.compose(text, intent=intent, hits=hits, state=state)
-        logged = mask_pii(text) if self.mask_logged_pii else text
         latency_ms = (time.perf_counter() - started) * 1000
-        turn_id = self.log.record_turn(session_id, message=logged, reply=reply, latency_ms=latency_ms, state=new_state)
+        turn_id = self.log.record_turn(
+            session_id,
+            message=mask_pii(text) if self.mask_logged_pii else text,
+            reply=masked_reply(reply) if self.mask_logged_pii else reply,
+            latency_ms=latency_ms,
+            state=new_state,
+        )
         return TurnRecord(turn_id=turn_id, session_id=session_id, reply=reply)
 
     def close(self) -> None:

@@ -26,6 +26,7 @@ class MicroBatcher(Generic[T, R]):
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._closed = False
+        self._lock = threading.Lock()  # closing and queueing never interleave
         self._thread = threading.Thread(target=self._work, name=name, daemon=True)
         self._thread.start()
         self.batches = 0
@@ -33,16 +34,22 @@ class MicroBatcher(Generic[T, R]):
 
     def __call__(self, item: T) -> R:
         """The result for one item, computed in a batch with whatever else is waiting."""
-        if self._closed:
-            return self._fn([item])[0]
         future: Future[R] = Future()
-        self._queue.put((item, future))
+        with self._lock:
+            inline = self._closed
+            if not inline:
+                self._queue.put((item, future))
+        if inline:
+            return self._fn([item])[0]
         return future.result()
 
     def close(self) -> None:
         """Finish what is queued, then stop; later calls run inline."""
-        self._closed = True
-        self._queue.put(_STOP)
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(_STOP)
 
     def _work(self) -> None:
         while True:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import random
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -45,11 +44,18 @@ HANDOFF_TEXT = (
 CLARIFY_INTENT_TEXT = "I want to make sure I get this right. Which of these is closest to what you need?"
 CLARIFY_RETRIEVAL_TEXT = "I'm not completely sure what you mean. Is it one of these?"
 
+_PERSON = (
+    r"(?:a |an |the |some |your )?(?:real |live |actual )?"
+    r"(?:human(?: being)?|person|agent|operator|representative|rep|advisor|someone|somebody|staff"
+    r"|member of (?:staff|your team))"
+)
 HUMAN_REQUEST = re.compile(
-    r"\b(?:(?:talk|speak|chat) (?:to|with) (?:a |an |someone|somebody|a real)|real (?:person|human)|"
-    r"human(?: being)?|(?:live |real )?agent|operator|representative|customer service rep|someone real)\b",
+    rf"\b(?:(?:talk|speak|chat) (?:to|with) {_PERSON}|"
+    rf"(?:want|need|get(?: me)?|give me|connect me (?:to|with)|transfer me to|put me through to)"
+    rf" {_PERSON}|real (?:person|human)|human being|(?:is|are) (?:this|you) (?:a )?(?:bot|robot|human))\b",
     re.IGNORECASE,
 )
+_BARE_PERSON = re.compile(r"^\W*(?:human|agent|operator|person|representative)(?: please)?\W*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,21 +98,17 @@ class Composer:
         hits = tuple(hits)
         state = state.with_slots(self.slot_filler.extract(message))
         context = _Context(self, intent, hits, state)
-        for rule in (
-            self._choice,
-            self._slot,
-            self._human,
-            self._confident_intent,
-            self._ambiguous,
-            self._retrieval,
-            self._middling,
-        ):
+        for rule in (self._choice, self._slot):
             result = rule(message, context)
             if result is not None:
-                reply, new_state = result
-                if reply.kind != ReplyKind.FALLBACK:
-                    new_state = replace(new_state, fallbacks_in_a_row=0)
-                return reply, new_state
+                return _reset_fallbacks(result)
+        # The message neither picked an offered choice nor gave the awaited detail: it is a new request,
+        # so the old menu and the pending question are dropped (a rule below may set new ones).
+        context = replace(context, state=replace(state, choices=(), pending_intent=None, pending_slot=None))
+        for rule in (self._human, self._confident_intent, self._ambiguous, self._retrieval, self._middling):
+            result = rule(message, context)
+            if result is not None:
+                return _reset_fallbacks(result)
         return self._fallback(context)
 
     # -- rules ---------------------------------------------------------------------------------------
@@ -116,10 +118,13 @@ class Composer:
         if choice is None:
             return None
         state = replace(c.state, choices=())
-        if choice.qa_id is not None and choice.qa_id in self.answers:
-            pair = self.answers[choice.qa_id]
+        if choice.qa_id is not None:
+            pair = self.answers.get(choice.qa_id)
+            if pair is None:  # offered by a model version that is no longer served: treat as a new message
+                return None
             return c.reply(pair.answer, ReplyKind.RETRIEVAL, f"choice: picked {choice.label!r}", qa=choice.qa_id), state
-        assert choice.intent is not None
+        if choice.intent is None:
+            return None
         return self._answer_intent(choice.intent, replace(c, state=state), rule=f"choice: picked {choice.label!r}")
 
     def _slot(self, message: str, c: _Context) -> tuple[Reply, DialogueState] | None:
@@ -133,7 +138,7 @@ class Composer:
 
     def _human(self, message: str, c: _Context) -> tuple[Reply, DialogueState] | None:
         template = self.templates.get(c.intent.label if c.confident else None)
-        if HUMAN_REQUEST.search(message):
+        if HUMAN_REQUEST.search(message) or _BARE_PERSON.match(message):
             return self._handoff(c, "human: the customer asked for a person")
         if template is not None and template.always_human:
             return self._handoff(c, f"human: intent {template.intent} is always handled by staff")
@@ -225,10 +230,11 @@ class Composer:
         same_intent = [h for h in c.hits if self.answers.get(h.qa_id) and self.answers[h.qa_id].intent == intent]
         if same_intent:
             qa_id = self._best_answer(same_intent)
+            reason = rule.removeprefix("template: ")
             return c.reply(
                 self.answers[qa_id].answer,
                 ReplyKind.RETRIEVAL,
-                f"{rule}; no template, best answer of {intent}",
+                f"intent+retrieval: {reason}; no template, best answer of {intent}",
                 qa=qa_id,
             ), replace(c.state, choices=())
         if c.hits and c.hits[0].score >= self.policy.retrieval_threshold:
@@ -236,16 +242,22 @@ class Composer:
         return self._fallback(c)
 
     def _best_answer(self, hits: Sequence[Hit]) -> int:
-        """Among the hits, the answer given most often (near-duplicates together); ties go to the best score."""
-        votes: Counter[str] = Counter()
-        first: dict[str, int] = {}
-        for hit in hits:
+        """The answer given most often among the hits: near-duplicate answers are counted together, the group
+        with the most uses wins (ties: the earlier, better-scored group), and within it the wording used most
+        often (ties: the better score)."""
+        groups: dict[str, list[QAPair]] = {}
+        for hit in hits:  # hits come best first
             pair = self.answers[hit.qa_id]
-            key = near_duplicate_key(pair.answer)
-            votes[key] += pair.count
-            first.setdefault(key, hit.qa_id)
-        best_key = max(votes, key=lambda k: (votes[k], -list(first).index(k)))
-        return first[best_key]
+            groups.setdefault(near_duplicate_key(pair.answer), []).append(pair)
+        best_group = max(groups.values(), key=lambda members: sum(p.count for p in members))
+        best = max(best_group, key=lambda p: p.count)  # max keeps the first (best-scored) on ties
+        assert best.id is not None
+        return best.id
+
+
+def _reset_fallbacks(result: tuple[Reply, DialogueState]) -> tuple[Reply, DialogueState]:
+    reply, state = result
+    return reply, (replace(state, fallbacks_in_a_row=0) if reply.kind != ReplyKind.FALLBACK else state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +296,7 @@ class _Context:
 def _picked(message: str, choices: Sequence[Choice]) -> Choice | None:
     if not choices:
         return None
-    text = message.strip().lower().rstrip(".!")
+    text = message.strip().lower().rstrip(".!?")
     if text.isdigit() and 1 <= int(text) <= len(choices):
         return choices[int(text) - 1]
     for choice in choices:

@@ -99,7 +99,11 @@ class ConversationLog:
             row = self.conn.execute(
                 "SELECT state, updated_at FROM chat_state WHERE session_id = ?", (session_id,)
             ).fetchone()
-        if row is None or now - row["updated_at"] > self.state_ttl_seconds:
+        if row is None:
+            return DialogueState()
+        if now - row["updated_at"] > self.state_ttl_seconds:
+            with self._lock, transaction(self.conn):  # expired: forget the slots it held
+                self.conn.execute("DELETE FROM chat_state WHERE session_id = ?", (session_id,))
             return DialogueState()
         return DialogueState.from_json(row["state"])
 

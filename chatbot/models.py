@@ -29,7 +29,6 @@ from chatbot.intent import IntentPredictor
 from chatbot.retrieval import Retriever
 from chatbot.templates import TemplateSet, load_templates
 from chatbot.types import Hit, IntentPrediction
-from knowledge_base.errors import ChatbotError
 from knowledge_base.index import Encoder, QAIndex, build_qa_index
 from knowledge_base.store import KnowledgeBase
 from knowledge_base.types import QAPair
@@ -229,9 +228,9 @@ class ModelHolder:
         with self._swap_lock:
             try:
                 fresh = self._loader()
-            except (ChatbotError, OSError, ValueError, RuntimeError) as error:
+            except Exception as error:  # any failure to load keeps the old model serving; it is reported
                 self.last_error = f"{type(error).__name__}: {error}"
-                logger.error("keeping model %s: the new one failed to load: %s", self._current.version, error)
+                logger.exception("keeping model %s: the new one failed to load", self._current.version)
                 return False
             old, self._current = self._current, fresh
             old.close()  # requests already holding it finish; its worker stops once its queue is empty

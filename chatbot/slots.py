@@ -25,14 +25,17 @@ _MONTHS = (
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 
 DEFAULT_PATTERNS: dict[str, str] = {
-    "order_id": r"\b([A-Za-z]{2,3})-?(\d{5,10})\b",
+    "order_id": r"(?<![\w.+-])([A-Za-z]{2,3})-?(\d{5,10})(?![\w@-])",
     "email": r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
     "date": (
         rf"\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|"
         rf"\b\d{{1,2}}(?:st|nd|rd|th)? (?:of )?(?:{_MONTHS})\b|\b(?:{_MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?\b|"
         rf"\b(?:today|tomorrow|yesterday)\b|\b(?:{_WEEKDAYS})\b"
     ),
-    "amount": r"[£$€]\s?\d[\d,]*(?:\.\d{1,2})?|\b\d[\d,]*(?:\.\d{1,2})?\s?(?:GBP|USD|EUR|pounds|dollars|euros)\b",
+    "amount": (
+        r"[£$€]\s?\d(?:[\d,]*\d)?(?:\.\d{1,2})?|\b(?:GBP|USD|EUR)\s?\d(?:[\d,]*\d)?(?:\.\d{1,2})?|"
+        r"\b\d(?:[\d,]*\d)?(?:\.\d{1,2})?\s?(?:GBP|USD|EUR|pounds|dollars|euros)\b"
+    ),
 }
 
 
