@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from knowledge_base.errors import ConfigError
 
@@ -12,6 +14,26 @@ class Hardware:
     device: str  # "cpu" or "cuda"
     precision: str  # "fp32", "bf16" or "fp16"
     name: str  # human-readable, for results and model cards
+
+
+def common_trainer_arguments(
+    *, work_dir: Path, total_steps: int, seed: int, hardware: Hardware, show_progress_bar: bool
+) -> dict[str, Any]:
+    """Keyword arguments every HF / sentence-transformers Trainer of ours shares: no checkpoints, no hub, no
+    reporting, fixed seeds, the device and precision of `hardware`, logging about 20 times per run."""
+    return {
+        "output_dir": str(work_dir),
+        "max_steps": total_steps,
+        "save_strategy": "no",
+        "logging_steps": max(1, min(50, total_steps // 20)),
+        "report_to": "none",
+        "seed": seed,
+        "data_seed": seed,
+        "use_cpu": hardware.device == "cpu",
+        "bf16": hardware.precision == "bf16",
+        "fp16": hardware.precision == "fp16",
+        "disable_tqdm": not show_progress_bar,
+    }
 
 
 def resolve_hardware(device: str = "auto", precision: str = "auto") -> Hardware:

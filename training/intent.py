@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from training.device import Hardware
+from training.device import Hardware, common_trainer_arguments
 from training.training_args import TrainingArguments
 
 if TYPE_CHECKING:
@@ -273,21 +273,17 @@ def train_intent_classifier(
     )
     schedule = get_linear_schedule_with_warmup(optimiser, int(total_steps * args.warmup_ratio), total_steps)
     hf_args = HFArguments(
-        output_dir=str(work_dir),
         per_device_train_batch_size=args.intent_batch_size,
         num_train_epochs=epochs,
-        max_steps=total_steps,
-        save_strategy="no",
-        logging_steps=max(1, min(50, total_steps // 20)),
-        report_to="none",
-        seed=args.seed,
-        data_seed=args.seed,
-        use_cpu=hardware.device == "cpu",
-        bf16=hardware.precision == "bf16",
-        fp16=hardware.precision == "fp16",
         dataloader_num_workers=0,
         remove_unused_columns=False,
-        disable_tqdm=not show_progress_bar,
+        **common_trainer_arguments(
+            work_dir=work_dir,
+            total_steps=total_steps,
+            seed=args.seed,
+            hardware=hardware,
+            show_progress_bar=show_progress_bar,
+        ),
     )
     trainer = Trainer(
         model=module,

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from training.data import RetrievalPair
-from training.device import Hardware
+from training.device import Hardware, common_trainer_arguments
 from training.progress import ProgressFn, quiet
 from training.training_args import TrainingArguments
 
@@ -73,24 +73,16 @@ def train_retriever(
     total = steps_per_epoch * epochs if args.max_steps is None else min(args.max_steps, steps_per_epoch * epochs)
     loss = MultipleNegativesRankingLoss(model, directions=("query_to_doc", "doc_to_query"))
     st_args = SentenceTransformerTrainingArguments(
-        output_dir=str(work_dir),
         per_device_train_batch_size=min(args.retriever_batch_size, len(examples)),
         num_train_epochs=epochs,
-        max_steps=total,
         learning_rate=args.retriever_learning_rate,
         warmup_steps=int(total * args.warmup_ratio),
         weight_decay=args.weight_decay,
         batch_sampler=BatchSamplers.NO_DUPLICATES,
-        save_strategy="no",
-        logging_steps=max(1, min(50, total // 20)),
-        report_to="none",
-        seed=args.seed,
-        data_seed=args.seed,
-        use_cpu=hardware.device == "cpu",
-        bf16=hardware.precision == "bf16",
-        fp16=hardware.precision == "fp16",
         dataloader_drop_last=len(examples) > args.retriever_batch_size,
-        disable_tqdm=not show_progress_bar,
+        **common_trainer_arguments(
+            work_dir=work_dir, total_steps=total, seed=args.seed, hardware=hardware, show_progress_bar=show_progress_bar
+        ),
     )
     trainer = SentenceTransformerTrainer(
         model=model,

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from knowledge_base.formats import csvutil
-from knowledge_base.formats.base import IssueCollector, RecordError, require_records
 from knowledge_base.types import LabelledUtterance, ParsedFile
 
 NAME = "csv_labelled"
@@ -28,20 +27,14 @@ REQUIRED = ("text", "intent")
 
 
 def parse(text: str, *, source: str, strict: bool) -> ParsedFile:
-    collector = IssueCollector(source=source, strict=strict)
-    header = csvutil.read_header(text, COLUMNS, REQUIRED, source=source)
-    utterances: list[LabelledUtterance] = []
-    for line_no, row in csvutil.iter_rows(text, header, collector):
-        try:
-            utterances.append(_read_utterance(row, header))
-        except RecordError as error:
-            collector.reject(error, line=line_no)
-    require_records(
-        len(utterances),
-        collector,
+    utterances, collector = csvutil.read_records(
+        text,
+        source=source,
+        strict=strict,
+        spec=COLUMNS,
+        required=REQUIRED,
+        read=_read_utterance,
         what="labelled utterances",
-        expected="at least one record after the header",
-        found=f"only the header on line {header.line}",
     )
     return ParsedFile(format=NAME, utterances=tuple(utterances), issues=tuple(collector.issues))
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from knowledge_base.formats import csvutil
-from knowledge_base.formats.base import IssueCollector, RecordError, require_records
 from knowledge_base.types import ParsedFile, QAPair
 
 NAME = "csv_qa"
@@ -34,20 +33,14 @@ REQUIRED = ("question", "answer")
 
 
 def parse(text: str, *, source: str, strict: bool) -> ParsedFile:
-    collector = IssueCollector(source=source, strict=strict)
-    header = csvutil.read_header(text, COLUMNS, REQUIRED, source=source)
-    pairs: list[QAPair] = []
-    for line_no, row in csvutil.iter_rows(text, header, collector):
-        try:
-            pairs.append(_read_pair(row, header))
-        except RecordError as error:
-            collector.reject(error, line=line_no)
-    require_records(
-        len(pairs),
-        collector,
+    pairs, collector = csvutil.read_records(
+        text,
+        source=source,
+        strict=strict,
+        spec=COLUMNS,
+        required=REQUIRED,
+        read=_read_pair,
         what="question/answer records",
-        expected="at least one record after the header",
-        found=f"only the header on line {header.line}",
     )
     return ParsedFile(format=NAME, qa_pairs=tuple(pairs), issues=tuple(collector.issues))
 

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from knowledge_base.errors import InputError
-from knowledge_base.formats.base import IssueCollector, RecordError, normalise_text, shorten, split_lines
+from knowledge_base.formats.base import (
+    IssueCollector,
+    RecordError,
+    normalise_text,
+    require_records,
+    shorten,
+    split_lines,
+)
+
+T = TypeVar("T")
 
 DELIMITERS = (",", "\t", ";")
 DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon"}
@@ -119,6 +129,36 @@ def iter_rows(text: str, header: Header, collector: IssueCollector) -> Iterator[
             yield start, _check_width(row, header)
         except RecordError as error:
             collector.reject(error, line=start)
+
+
+def read_records(
+    text: str,
+    *,
+    source: str,
+    strict: bool,
+    spec: ColumnSpec,
+    required: Sequence[str],
+    read: Callable[[Sequence[str], Header], T],
+    what: str,
+) -> tuple[list[T], IssueCollector]:
+    """Every record of a CSV/TSV file read by `read` (bad ones rejected through the collector); a file with
+    none is an error."""
+    collector = IssueCollector(source=source, strict=strict)
+    header = read_header(text, spec, required, source=source)
+    records: list[T] = []
+    for line_no, row in iter_rows(text, header, collector):
+        try:
+            records.append(read(row, header))
+        except RecordError as error:
+            collector.reject(error, line=line_no)
+    require_records(
+        len(records),
+        collector,
+        what=what,
+        expected="at least one record after the header",
+        found=f"only the header on line {header.line}",
+    )
+    return records, collector
 
 
 def required_cell(row: Sequence[str], header: Header, field: str) -> str:
