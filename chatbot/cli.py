@@ -125,8 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 7860)")
     serve.add_argument(
-        "--demo", action="store_true", help="import the bundled demo company if the knowledge base is empty"
+        "--demo",
+        action="store_true",
+        help="import the bundled demo company into an empty knowledge base and, while no model is trained,"
+        " train one in the background",
     )
+    serve.add_argument("--no-train", action="store_true", help="with --demo: do not train in the background")
     serve.set_defaults(handler=_serve)
     return parser
 
@@ -289,7 +293,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.demo:
         _ensure_demo(settings)
     assistant = build_assistant(settings, progress=True, watch=True)
-    job = start_first_training(settings) if args.demo else None
+    job = start_first_training(settings) if args.demo and not args.no_train else None
     if job is not None:
         print("no trained model yet: training the demo models in the background (see /api/health)", flush=True)
     app = build_app(assistant, job=job)

@@ -18,6 +18,9 @@ Rules, in order (the first that applies wins; its name is logged with every repl
                  distinct retrieved questions as choices.
 9. `fallback`    nothing applies -> an honest "I don't know" that offers a person; the second fallback in a
                  row becomes a hand-off.
+
+Retrieved answers written for one customer (naming their order number, or holding masked personal data)
+are never given to another: only reusable answers take part in rules 1, 5, 7 and 8.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ _PERSON = (
     r"(?:human(?: being)?|person|agent|operator|representative|rep|advisor|someone|somebody|staff"
     r"|member of (?:staff|your team))"
 )
+PERSONAL_DATA = re.compile(r"\[(?:EMAIL|PHONE|CARD)\]")
 HUMAN_REQUEST = re.compile(
     rf"\b(?:(?:talk|speak|chat) (?:to|with) {_PERSON}|"
     rf"(?:want|need|get(?: me)?|give me|connect me (?:to|with)|transfer me to|put me through to)"
@@ -85,6 +89,7 @@ class Composer:
         self.policy = policy
         self.model_version = model_version
         self.slot_filler = templates.slot_filler()
+        self.reusable = frozenset(qa_id for qa_id, pair in answers.items() if self._is_reusable(pair.answer))
         self._rng = random.Random(seed)
 
     def compose(
@@ -95,9 +100,10 @@ class Composer:
         hits: Sequence[Hit],
         state: DialogueState,
     ) -> tuple[Reply, DialogueState]:
-        hits = tuple(hits)
+        retrieved = tuple(hits)
+        usable = tuple(hit for hit in retrieved if hit.qa_id in self.reusable)
         state = state.with_slots(self.slot_filler.extract(message))
-        context = _Context(self, intent, hits, state)
+        context = _Context(self, intent, usable, state, retrieved)
         for rule in (self._choice, self._slot):
             result = rule(message, context)
             if result is not None:
@@ -208,6 +214,14 @@ class Composer:
 
     # -- helpers -------------------------------------------------------------------------------------
 
+    def _is_reusable(self, answer: str) -> bool:
+        """An answer written for one customer (it names their order, or masked personal data) is never given
+        to another; it still trained the models."""
+        if PERSONAL_DATA.search(answer):
+            return False
+        order = self.slot_filler.extractors.get("order_id")
+        return order is None or order.extract(answer) is None
+
     def _handoff(self, c: _Context, rule: str) -> tuple[Reply, DialogueState]:
         state = replace(
             c.state, handed_off=True, fallbacks_in_a_row=0, choices=(), pending_intent=None, pending_slot=None
@@ -264,8 +278,9 @@ def _reset_fallbacks(result: tuple[Reply, DialogueState]) -> tuple[Reply, Dialog
 class _Context:
     composer: Composer
     intent: IntentPrediction | None
-    hits: tuple[Hit, ...]
+    hits: tuple[Hit, ...]  # hits whose answers may be given to anyone
     state: DialogueState
+    retrieved: tuple[Hit, ...] = ()  # every hit, for the explanation
 
     @property
     def confident(self) -> bool:
@@ -285,7 +300,7 @@ class _Context:
         explanation = Explanation(
             rule=rule,
             model_version=self.composer.model_version,
-            hits=self.hits,
+            hits=self.retrieved or self.hits,
             intent=self.intent,
             slots=dict(self.state.slots),
             answer_qa_id=qa,

@@ -22,6 +22,7 @@ from chatbot.composer import (
 from chatbot.dialogue import DialogueState
 from chatbot.templates import TemplateSet
 from chatbot.types import Choice, Hit, IntentPrediction, Reply, ReplyKind
+from knowledge_base.types import QAPair
 from tests.chatbot.fakes import (
     ANSWERS,
     OOS,
@@ -375,3 +376,23 @@ def test_any_reply_but_a_fallback_resets_the_fallback_count(
     assert reset.fallbacks_in_a_row == 0
     assert reply.kind == ReplyKind.FALLBACK
     assert state.fallbacks_in_a_row == 1
+
+
+@pytest.mark.parametrize(
+    "personal",
+    [
+        "I've sent a reset link to [EMAIL]; it works for an hour.",
+        "Order NW-483920 left our warehouse yesterday.",
+        "We'll call you back on [PHONE].",
+    ],
+)
+def test_an_answer_written_for_one_customer_is_never_given_to_another(templates: TemplateSet, personal: str) -> None:
+    answers = {**ANSWERS, 9: QAPair("Where is my parcel?", personal, "track_parcel", id=9, dataset_id=1)}
+    composer = make_composer(templates, answers=answers)
+    reply, _ = say(composer, "where is my parcel", hits=[Hit(9, 0.95), Hit(8, 0.9)])
+    assert reply.kind == ReplyKind.RETRIEVAL
+    assert reply.text == ANSWERS[8].answer
+    assert [h.qa_id for h in reply.explanation.hits] == [9, 8]  # the explanation still shows what was found
+
+    reply, _ = say(composer, "where is my parcel", hits=[Hit(9, 0.95)])
+    assert reply.kind == ReplyKind.FALLBACK
