@@ -296,7 +296,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     job = start_first_training(settings) if args.demo and not args.no_train else None
     if job is not None:
         print("no trained model yet: training the demo models in the background (see /api/health)", flush=True)
-    app = build_app(assistant, job=job)
+    app = build_app(assistant, company=settings.company_name, job=job)
     print(f"serving on http://{settings.host}:{settings.port}/ (model {assistant.model_version})", flush=True)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
