@@ -33,9 +33,9 @@ class Settings(BaseModel):
         "all-MiniLM-L6-v2",
         description="Base encoder: the name of a model shipped in a Python package, or a local directory.",
     )
-    company_name: str = Field("our shop", min_length=1, max_length=80, description="Shown on the chat page.")
     host: str = Field("127.0.0.1", min_length=1, description="Address the web server listens on.")
     port: int = Field(7860, ge=1, le=65535, description="Port the web server listens on.")
+    company_name: str = Field("our shop", min_length=1, max_length=80, description="Shown on the chat page.")
     max_upload_mb: float = Field(50.0, gt=0, le=2048, description="Largest transcript file accepted, in MB.")
     mask_pii: bool = Field(True, description="Mask emails, phone and card numbers in ingested text.")
     strict_ingest: bool = Field(
