@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from training.device import Hardware, common_trainer_arguments
+from training.lexical import LEXICAL_FILE, LexicalModel
 from training.training_args import TrainingArguments
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class IntentConfig:
     temperature: float = 1.0
     threshold: float = 0.0
     oos_label: str | None = None  # set when the labels include an explicit out-of-scope class
+    lexical_weight: float = 0.0  # weight of the lexical model's log-probabilities in the logits (0: unused)
 
 
 def _module_class() -> type:
@@ -81,11 +83,19 @@ def _module_class() -> type:
 class IntentClassifier:
     """A trained classifier: raw logits, calibrated probabilities, save and load."""
 
-    def __init__(self, module: Any, tokenizer: PreTrainedTokenizerBase, config: IntentConfig, device: str = "cpu"):
+    def __init__(
+        self,
+        module: Any,
+        tokenizer: PreTrainedTokenizerBase,
+        config: IntentConfig,
+        device: str = "cpu",
+        lexical: LexicalModel | None = None,
+    ):
         self.module = module
         self.tokenizer = tokenizer
         self.config = config
         self.device = device
+        self.lexical = lexical
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -93,7 +103,12 @@ class IntentClassifier:
 
     def with_calibration(self, *, temperature: float, threshold: float) -> IntentClassifier:
         config = IntentConfig(**{**asdict(self.config), "temperature": temperature, "threshold": threshold})
-        return IntentClassifier(self.module, self.tokenizer, config, self.device)
+        return IntentClassifier(self.module, self.tokenizer, config, self.device, self.lexical)
+
+    def with_lexical(self, lexical: LexicalModel | None, weight: float) -> IntentClassifier:
+        """Combine with a lexical model: logits + weight * its log-probabilities (weight 0 drops it)."""
+        config = IntentConfig(**{**asdict(self.config), "lexical_weight": weight if lexical else 0.0})
+        return IntentClassifier(self.module, self.tokenizer, config, self.device, lexical if weight else None)
 
     def logits(self, texts: Sequence[str], *, batch_size: int = 128) -> np.ndarray:
         """Uncalibrated logits, shape (len(texts), len(labels))."""
@@ -124,6 +139,8 @@ class IntentClassifier:
                 pooled = self.module.embed(**batch)
                 embeddings[chunk] = pooled.float().cpu().numpy()
                 logits[chunk] = self.module.head(pooled).float().cpu().numpy()
+        if self.lexical is not None and self.config.lexical_weight:
+            logits += self.config.lexical_weight * self.lexical.log_probabilities(list(texts))
         return embeddings, logits
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
@@ -138,6 +155,8 @@ class IntentClassifier:
         head = {k: v.detach().cpu().contiguous() for k, v in self.module.head.state_dict().items()}
         save_file(head, str(directory / HEAD_FILE))
         (directory / CONFIG_FILE).write_text(json.dumps(asdict(self.config), indent=2))
+        if self.lexical is not None:
+            self.lexical.save(directory)
 
     @classmethod
     def load(cls, directory: Path, *, device: str = "cpu") -> IntentClassifier:
@@ -156,7 +175,12 @@ class IntentClassifier:
         module.head.load_state_dict(load_file(str(directory / HEAD_FILE)))
         module.to(device).eval()
         tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)
-        return cls(module, tokenizer, config, device)
+        lexical = None
+        if config.lexical_weight:
+            if not (directory / LEXICAL_FILE).is_file():
+                raise ModelNotFoundError(f"intent model at {directory} is incomplete: {LEXICAL_FILE} is missing")
+            lexical = LexicalModel.load(directory)
+        return cls(module, tokenizer, config, device, lexical)
 
 
 class IntentBodyEncoder:

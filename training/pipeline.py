@@ -189,8 +189,26 @@ def fit_calibrated_intent(
     if not validation:
         return classifier, {"temperature": 1.0, "threshold": 0.0, "rule": "no validation examples"}
     index = {name: i for i, name in enumerate(labels)}
-    val_logits = classifier.logits([e.text for e in validation])
-    temperature = fit_temperature(val_logits, [index[e.label] for e in validation])
+    val_texts = [e.text for e in validation]
+    val_targets = [index[e.label] for e in validation]
+    lexical_report: dict[str, Any] = {"lexical_weight": 0.0}
+    if args.lexical_ensemble:
+        from training.lexical import LexicalModel, choose_weight
+
+        lexical = LexicalModel.fit(
+            [e.text for e in train], [index[e.label] for e in train], n_labels=len(labels), seed=args.seed
+        )
+        neural = classifier.logits(val_texts)
+        weight, accuracy = choose_weight(neural, lexical.log_probabilities(val_texts), val_targets)
+        classifier = classifier.with_lexical(lexical, weight)
+        neural_accuracy = float((neural.argmax(axis=1) == np.asarray(val_targets)).mean())
+        lexical_report = {
+            "lexical_weight": weight,
+            "validation_accuracy_neural": neural_accuracy,
+            "validation_accuracy_combined": accuracy,
+        }
+    val_logits = classifier.logits(val_texts)
+    temperature = fit_temperature(val_logits, val_targets)
     probs = softmax(val_logits / temperature)
     top = probs.argmax(axis=1)
     predicted_oos = np.array([labels[i] == oos for i in top]) if oos else np.zeros(len(top), bool)
@@ -204,6 +222,7 @@ def fit_calibrated_intent(
         "validation_false_fallback_rate": choice.false_fallback_rate,
         "validation_oos_recall": choice.oos_recall,
         "rule": choice.rule,
+        **lexical_report,
     }
     return classifier.with_calibration(temperature=temperature, threshold=choice.threshold), calibration
 

@@ -25,6 +25,7 @@ class TrainingArguments:
     warmup_ratio: float = 0.1
     weight_decay: float = 0.01
     label_smoothing: float = 0.1
+    lexical_ensemble: bool = True  # combine with TF-IDF + logistic regression, weighted on validation
     # retrieval encoder (sentence-transformers bi-encoder, in-batch negatives)
     retriever_epochs: int = 1
     retriever_learning_rate: float = 3e-5
