@@ -256,28 +256,20 @@ def _intent_stage(
     classifier.save(run.component_dir("intent"))
     texts = [e.text for e in split.test]
     truth = [e.label for e in split.test]
-    result: dict[str, Any] = {}
-    if texts:
-        result["intent"] = intent_metrics(
+
+    def evaluate(model: IntentClassifier) -> dict[str, Any]:
+        return intent_metrics(
             truth,
-            classifier.probabilities(texts),
-            labels,
-            threshold=classifier.config.threshold,
-            oos_label=classifier.config.oos_label,
+            model.probabilities(texts),
+            list(model.labels),
+            threshold=model.config.threshold,
+            oos_label=model.config.oos_label,
         )
-    else:
-        result["intent"] = {"primary_metric": "accuracy", "n": 0, "note": "no test examples"}
-    result["intent"]["calibration"] = calibration
+
+    result: dict[str, Any] = {"intent": {**evaluate(classifier), "calibration": calibration}}
     if current is not None and "intent" in current.components and texts:
         promoted = IntentClassifier.load(current.path / "intent", device=hardware.device)
-        result["intent_current"] = intent_metrics(
-            truth,
-            promoted.probabilities(texts),
-            list(promoted.labels),
-            threshold=promoted.config.threshold,
-            oos_label=promoted.config.oos_label,
-        )
-        result["intent_current"]["run_id"] = current.id
+        result["intent_current"] = {**evaluate(promoted), "run_id": current.id}
     return result, classifier
 
 
