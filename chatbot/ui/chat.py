@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+# Imported at module level (this module is loaded only when the page is built): Gradio finds the event
+# argument of a handler by its annotation, `gr.SelectData`, which must resolve at run time.
+import gradio as gr
 
 from chatbot.assistant import Assistant
 from chatbot.errors import InputError
 from chatbot.types import ReplyKind
-
-if TYPE_CHECKING:
-    import gradio as gr
 
 TITLE = "Customer support"
 GREETING = "Hello! Ask me anything about your order, your account or your plan."
@@ -19,8 +20,6 @@ Message = dict[str, Any]
 
 
 def build_chat_ui(assistant: Assistant, *, company: str = "our shop") -> gr.Blocks:
-    import gradio as gr
-
     def send(message: str, history: list[Message], session_id: str | None) -> tuple[str, list[Message], str | None]:
         try:
             turn = assistant.respond(message, session_id=session_id)

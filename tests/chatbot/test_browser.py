@@ -61,3 +61,46 @@ def test_customer_asks_and_sees_the_logged_answer(demo_server: tuple[str, Path],
     page.wait_for_timeout(1500)
     assert bots.count() == 2
     assert page.get_by_text("the message is empty").count() >= 1
+
+
+@pytest.fixture
+def fake_server(tmp_path: Path) -> Iterator[str]:
+    """The real app (FastAPI + Gradio page) over fake models, served by uvicorn in a thread."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from chatbot.app import build_app
+    from tests.chatbot.fakes import make_assistant
+
+    assistant = make_assistant(tmp_path)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(build_app(assistant), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    assistant.close()
+
+
+def test_clarifying_question_offers_buttons_and_a_click_answers(fake_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(fake_server)
+    box = page.locator("#message textarea")
+    box.wait_for(timeout=60_000)
+    box.fill("I want to cancel or return something")
+    box.press("Enter")
+    option = page.get_by_role("button", name="Return an item")
+    option.wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Cancel an order").count() == 1
+    option.click()
+    page.get_by_text("Returns are free within 30 days.").wait_for(timeout=30_000)
+    assert page.get_by_text("Error").count() == 0
