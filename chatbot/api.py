@@ -58,8 +58,10 @@ def api_router(assistant: Assistant, *, job: TrainingJob | None = None) -> APIRo
     router = APIRouter(prefix="/api")
 
     @router.post("/chat", response_model=ChatResponse)
-    def chat(request: ChatRequest) -> ChatResponse:
-        turn = assistant.respond(request.message, session_id=request.session_id)
+    async def chat(request: ChatRequest) -> ChatResponse:
+        # async: the models run on the batcher's thread; the short SQLite reads and writes of a turn run
+        # here, which costs less than handing every request to a worker thread
+        turn = await assistant.respond_async(request.message, session_id=request.session_id)
         reply = turn.reply
         intent = reply.explanation.intent
         return ChatResponse(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+from chatbot.dialogue import DialogueState
 from chatbot.errors import InputError, UnknownSessionError
 from chatbot.log import ConversationLog
-from chatbot.models import ModelHolder, ServingModels
+from chatbot.models import Analysis, ModelHolder, ServingModels
 from chatbot.types import Reply, TurnRecord
 from knowledge_base.pii import mask_pii
 
@@ -34,6 +36,15 @@ def masked_reply(reply: Reply) -> Reply:
     return replace(reply, text=mask_pii(reply.text), explanation=replace(reply.explanation, slots=slots))
 
 
+@dataclass(frozen=True, slots=True)
+class _Turn:
+    started: float
+    text: str
+    session_id: str
+    models: ServingModels
+    state: DialogueState
+
+
 class Assistant:
     def __init__(self, *, models: ModelHolder, log: ConversationLog, mask_logged_pii: bool = True) -> None:
         self.models = models
@@ -46,6 +57,15 @@ class Assistant:
 
     def respond(self, message: object, *, session_id: str | None = None) -> TurnRecord:
         """Answer one message. A new session is started when `session_id` is None."""
+        turn = self._begin(message, session_id)
+        return self._finish(turn, turn.models.analyse(turn.text))
+
+    async def respond_async(self, message: object, *, session_id: str | None = None) -> TurnRecord:
+        """`respond` for an event loop: waits for the models without occupying a worker thread."""
+        turn = self._begin(message, session_id)
+        return self._finish(turn, await asyncio.wrap_future(turn.models.submit(turn.text)))
+
+    def _begin(self, message: object, session_id: str | None) -> _Turn:
         started = time.perf_counter()
         text = validate_message(message)
         if session_id is None:
@@ -54,19 +74,21 @@ class Assistant:
             raise UnknownSessionError(
                 "unknown chat session; start a new conversation", expected="a session id", found=session_id
             )
-        models: ServingModels = self.models.current  # one bundle for the whole turn, even if a swap happens
-        state = self.log.load_state(session_id)
-        intent, hits = models.analyse(text)
-        reply, new_state = models.composer.compose(text, intent=intent, hits=hits, state=state)
-        latency_ms = (time.perf_counter() - started) * 1000
+        # one model bundle for the whole turn, even if a swap happens meanwhile
+        return _Turn(started, text, session_id, self.models.current, self.log.load_state(session_id))
+
+    def _finish(self, turn: _Turn, analysis: Analysis) -> TurnRecord:
+        intent, hits = analysis
+        reply, new_state = turn.models.composer.compose(turn.text, intent=intent, hits=hits, state=turn.state)
+        latency_ms = (time.perf_counter() - turn.started) * 1000
         turn_id = self.log.record_turn(
-            session_id,
-            message=mask_pii(text) if self.mask_logged_pii else text,
+            turn.session_id,
+            message=mask_pii(turn.text) if self.mask_logged_pii else turn.text,
             reply=masked_reply(reply) if self.mask_logged_pii else reply,
             latency_ms=latency_ms,
             state=new_state,
         )
-        return TurnRecord(turn_id=turn_id, session_id=session_id, reply=reply)
+        return TurnRecord(turn_id=turn_id, session_id=turn.session_id, reply=reply)
 
     def close(self) -> None:
         self.models.stop()

@@ -34,14 +34,18 @@ class MicroBatcher(Generic[T, R]):
 
     def __call__(self, item: T) -> R:
         """The result for one item, computed in a batch with whatever else is waiting."""
+        return self.submit(item).result()
+
+    def submit(self, item: T) -> Future[R]:
+        """A future for one item's result (an async caller awaits it with `asyncio.wrap_future`)."""
         future: Future[R] = Future()
         with self._lock:
             inline = self._closed
             if not inline:
                 self._queue.put((item, future))
         if inline:
-            return self._fn([item])[0]
-        return future.result()
+            future.set_result(self._fn([item])[0])
+        return future
 
     def close(self) -> None:
         """Finish what is queued, then stop; later calls run inline."""

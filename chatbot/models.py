@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,8 +60,11 @@ class ServingModels:
 
     def analyse(self, text: str) -> Analysis:
         """Intent prediction and retrieval hits for one message (batched with concurrent ones)."""
+        return self.submit(text).result()
+
+    def submit(self, text: str) -> Future[Analysis]:
         assert self.batcher is not None
-        return self.batcher(text)
+        return self.batcher.submit(text)
 
     def _analyse_many(self, texts: Sequence[str]) -> list[Analysis]:
         if self.shared and self.intents is not None:

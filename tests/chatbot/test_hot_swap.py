@@ -289,3 +289,22 @@ def test_watcher_thread_picks_up_a_promotion(models_dir: Path, templates: Templa
         assert holder.current.version == "v2"
     finally:
         holder.stop()
+
+
+def test_async_turns_from_one_event_loop_are_batched_and_each_logged(tmp_path: Path) -> None:
+    import asyncio
+
+    from tests.chatbot.fakes import OPENING_HOURS_TEXT, make_assistant
+
+    assistant = make_assistant(tmp_path)
+    try:
+
+        async def many() -> list:  # type: ignore[type-arg]
+            return await asyncio.gather(*(assistant.respond_async(f"opening hours {i}?") for i in range(20)))
+
+        turns = asyncio.run(many())
+        assert [t.reply.text for t in turns] == [OPENING_HOURS_TEXT] * 20
+        assert len({t.session_id for t in turns}) == 20
+        assert all(len(assistant.log.turns(t.session_id)) == 1 for t in turns)
+    finally:
+        assistant.close()
