@@ -71,9 +71,7 @@ class Assistant:
         if session_id is None:
             session_id = self.log.start_session()
         elif not self.log.has_session(session_id):
-            raise UnknownSessionError(
-                "unknown chat session; start a new conversation", expected="a session id", found=session_id
-            )
+            raise UnknownSessionError(session_id)
         # one model bundle for the whole turn, even if a swap happens meanwhile
         return _Turn(started, text, session_id, self.models.current, self.log.load_state(session_id))
 

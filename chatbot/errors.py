@@ -15,6 +15,9 @@ from knowledge_base.errors import (
 class UnknownSessionError(InputError):
     """A request named a chat session id that does not exist."""
 
+    def __init__(self, session_id: str) -> None:
+        super().__init__("unknown chat session; start a new conversation", expected="a session id", found=session_id)
+
 
 class UnknownTurnError(InputError):
     """Feedback named a turn id that does not exist."""

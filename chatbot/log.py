@@ -123,9 +123,7 @@ class ConversationLog:
         stamp = now_iso()
         with self._lock, transaction(self.conn):
             if self.conn.execute("SELECT 1 FROM chat_sessions WHERE id = ?", (session_id,)).fetchone() is None:
-                raise UnknownSessionError(
-                    "unknown chat session; start a new conversation", expected="a session id", found=session_id
-                )
+                raise UnknownSessionError(session_id)
             cursor = self.conn.execute(
                 "INSERT INTO chat_turns (session_id, created_at, message, reply, kind, intent, confidence,"
                 " explanation, model_version, latency_ms, choices) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -178,36 +178,14 @@ class KnowledgeBase:
     def qa_pairs(self, dataset_ids: Sequence[int] | None = None) -> list[QAPair]:
         """QA pairs of the given dataset versions (default: every active one), in id order."""
         where, params = self._dataset_filter(dataset_ids)
-        rows = self.conn.execute(
-            "SELECT q.*, c.external_id AS conversation_external_id FROM qa_pairs q"
-            f" LEFT JOIN conversations c ON c.id = q.conversation_id WHERE q.{where} ORDER BY q.id",
-            params,
-        ).fetchall()
-        return [
-            QAPair(
-                question=row["question"],
-                answer=row["answer"],
-                intent=row["intent"],
-                count=row["count"],
-                conversation_id=row["conversation_external_id"],
-                id=row["id"],
-                dataset_id=row["dataset_id"],
-            )
-            for row in rows
-        ]
+        rows = self.conn.execute(f"{_QA_SELECT} WHERE q.{where} ORDER BY q.id", params).fetchall()
+        return [_pair_from_row(row) for row in rows]
 
     def qa_pair(self, qa_id: int) -> QAPair:
-        row = self.conn.execute("SELECT * FROM qa_pairs WHERE id = ?", (qa_id,)).fetchone()
+        row = self.conn.execute(f"{_QA_SELECT} WHERE q.id = ?", (qa_id,)).fetchone()
         if row is None:
             raise StoreError(f"no QA pair with id {qa_id}")
-        return QAPair(
-            question=row["question"],
-            answer=row["answer"],
-            intent=row["intent"],
-            count=row["count"],
-            id=row["id"],
-            dataset_id=row["dataset_id"],
-        )
+        return _pair_from_row(row)
 
     def utterances(self, dataset_ids: Sequence[int] | None = None) -> list[LabelledUtterance]:
         where, params = self._dataset_filter(dataset_ids)
@@ -239,6 +217,24 @@ class KnowledgeBase:
     def counts(self) -> dict[str, int]:
         """Row counts of every knowledge-base table (for tests and the admin view)."""
         return {name: self.db[name].count for name in ("datasets", "conversations", "turns", "qa_pairs", "utterances")}
+
+
+_QA_SELECT = (
+    "SELECT q.*, c.external_id AS conversation_external_id FROM qa_pairs q"
+    " LEFT JOIN conversations c ON c.id = q.conversation_id"
+)
+
+
+def _pair_from_row(row: sqlite3.Row) -> QAPair:
+    return QAPair(
+        question=row["question"],
+        answer=row["answer"],
+        intent=row["intent"],
+        count=row["count"],
+        conversation_id=row["conversation_external_id"],
+        id=row["id"],
+        dataset_id=row["dataset_id"],
+    )
 
 
 def _check_references(conversation_ids: dict[str, int], new: NewDataset) -> None:
